@@ -64,7 +64,9 @@ class HmacSigner:
 def _load_pem(private_key_pem: bytes | str, password: bytes | None, wanted: str) -> Any:
     data = private_key_pem.encode() if isinstance(private_key_pem, str) else private_key_pem
     if not isinstance(data, bytes) or b"PRIVATE KEY" not in data:
-        raise ValidationError(f"{wanted}Signer needs a PEM private key (-----BEGIN PRIVATE KEY-----)")
+        raise ValidationError(
+            f"{wanted}Signer needs a PEM private key (-----BEGIN PRIVATE KEY-----)"
+        )
     try:
         return serialization.load_pem_private_key(data, password=password)
     except TypeError:
