@@ -37,16 +37,22 @@ def test_hmac_official_vectors(real_data: Path) -> None:
 
 
 def test_hmac_nonascii_vector_built_from_unencoded_params(real_data: Path) -> None:
-    v = next(x for x in _vectors(real_data)["hmac_official"]
-             if x["id"] == "rest-hmac-nonascii-percent-encoded")
+    v = next(
+        x
+        for x in _vectors(real_data)["hmac_official"]
+        if x["id"] == "rest-hmac-nonascii-percent-encoded"
+    )
     params = dict(pair.split("=", 1) for pair in v["unencoded_payload"].split("&"))
     assert encode_params(params) == v["payload"]
     assert HmacSigner(SECRET).sign(encode_params(params)) == v["expected_hex"]
 
 
 def test_query_plus_body_vector(real_data: Path) -> None:
-    v = next(x for x in _vectors(real_data)["hmac_official"]
-             if x["id"] == "rest-hmac-mixed-query-and-body")
+    v = next(
+        x
+        for x in _vectors(real_data)["hmac_official"]
+        if x["id"] == "rest-hmac-mixed-query-and-body"
+    )
     payload = v["query_string"] + v["request_body"]
     assert HmacSigner(SECRET).sign(payload) == v["expected_hex"]
 
@@ -75,7 +81,8 @@ def test_rsa_key_as_str(real_data: Path) -> None:
 def _ed25519_pem() -> tuple[bytes, ed25519.Ed25519PrivateKey]:
     key = ed25519.Ed25519PrivateKey.generate()
     pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     return pem, key
@@ -94,11 +101,14 @@ def test_ed25519_rfc8032_vector() -> None:
     seed = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
     key = ed25519.Ed25519PrivateKey.from_private_bytes(seed)
     pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    expected = ("e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-                "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b")
+    expected = (
+        "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+        "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
+    )
     assert base64.b64decode(Ed25519Signer(pem).sign("")).hex() == expected
 
 
@@ -124,7 +134,9 @@ def test_key_type_errors_are_clear(real_data: Path) -> None:
 def test_secrets_never_in_repr_or_logs(real_data: Path, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     signers = [
-        HmacSigner(SECRET), RsaSigner(_sample_key(real_data)), Ed25519Signer(_ed25519_pem()[0])
+        HmacSigner(SECRET),
+        RsaSigner(_sample_key(real_data)),
+        Ed25519Signer(_ed25519_pem()[0]),
     ]
     pem_text = _sample_key(real_data).decode()
     for s in signers:

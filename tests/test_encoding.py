@@ -20,9 +20,16 @@ class Side(enum.Enum):
 @pytest.mark.parametrize(
     ("value", "text"),
     [
-        (True, "true"), (False, "false"), (5, "5"), ("BTCUSDT", "BTCUSDT"),
-        (Decimal("1E-8"), "0.00000001"), (Decimal("1E+3"), "1000"), (Decimal("0.10"), "0.10"),
-        (1e-05, "0.00001"), (0.1, "0.1"), (Side.BUY, "BUY"),
+        (True, "true"),
+        (False, "false"),
+        (5, "5"),
+        ("BTCUSDT", "BTCUSDT"),
+        (Decimal("1E-8"), "0.00000001"),
+        (Decimal("1E+3"), "1000"),
+        (Decimal("0.10"), "0.10"),
+        (1e-05, "0.00001"),
+        (0.1, "0.1"),
+        (Side.BUY, "BUY"),
         (["BTCUSDT", "BNBBTC"], '["BTCUSDT","BNBBTC"]'),
     ],
 )

@@ -23,14 +23,28 @@ def test_every_seed_code_has_a_specific_class_and_name() -> None:
 @pytest.mark.parametrize(
     ("code", "cls"),
     [
-        (-1021, E.InvalidTimestamp), (-1022, E.InvalidSignature), (-1121, E.BadSymbol),
-        (-2010, E.NewOrderRejected), (-2011, E.CancelRejected), (-2013, E.NoSuchOrder),
-        (-2015, E.RejectedMbxKey), (-1013, E.FilterFailure), (-1125, E.InvalidListenKey),
-        (-1006, E.ExecutionStatusUnknown), (-1007, E.ExecutionStatusUnknown),
-        (-1015, E.TooManyOrders), (-3045, E.MarginError), (-4018, E.WalletError),
-        (-5012, E.SubAccountError), (-6012, E.SavingsError), (-7002, E.FuturesError),
-        (-20121, E.FuturesAlgoError), (-120041, E.CopyTradingError), (-32045, E.CopyTradingError),
-        (-1020, E.UnsupportedOperation), (-1131, E.BadRecvWindow),
+        (-1021, E.InvalidTimestamp),
+        (-1022, E.InvalidSignature),
+        (-1121, E.BadSymbol),
+        (-2010, E.NewOrderRejected),
+        (-2011, E.CancelRejected),
+        (-2013, E.NoSuchOrder),
+        (-2015, E.RejectedMbxKey),
+        (-1013, E.FilterFailure),
+        (-1125, E.InvalidListenKey),
+        (-1006, E.ExecutionStatusUnknown),
+        (-1007, E.ExecutionStatusUnknown),
+        (-1015, E.TooManyOrders),
+        (-3045, E.MarginError),
+        (-4018, E.WalletError),
+        (-5012, E.SubAccountError),
+        (-6012, E.SavingsError),
+        (-7002, E.FuturesError),
+        (-20121, E.FuturesAlgoError),
+        (-120041, E.CopyTradingError),
+        (-32045, E.CopyTradingError),
+        (-1020, E.UnsupportedOperation),
+        (-1131, E.BadRecvWindow),
     ],
 )
 def test_code_lookup(code: int, cls: type[E.APIError]) -> None:
@@ -43,13 +57,15 @@ def test_code_lookup(code: int, cls: type[E.APIError]) -> None:
 
 
 def test_status_classification() -> None:
-    err = E.api_error_from_response(429, -1003, "Too much request weight used",
-                                    {"Retry-After": "17"})
+    err = E.api_error_from_response(
+        429, -1003, "Too much request weight used", {"Retry-After": "17"}
+    )
     assert type(err) is E.RateLimited and err.retry_after == 17.0
     err = E.api_error_from_response(429, -1015, "Too many new orders")
     assert isinstance(err, E.TooManyOrders) and err.retry_after is None
-    ban = E.api_error_from_response(418, -1003, "Way too much request weight used; IP banned",
-                                    {"retry-after": "120"})
+    ban = E.api_error_from_response(
+        418, -1003, "Way too much request weight used; IP banned", {"retry-after": "120"}
+    )
     assert isinstance(ban, E.IPBanned) and ban.retry_after == 120.0
     assert ban.banned_until is not None
     assert isinstance(E.api_error_from_response(503, 0, "busy"), E.ExecutionStatusUnknown)
@@ -72,7 +88,9 @@ def test_tree_and_stdlib_bases() -> None:
 
 def test_headers_scrubbed_and_picklable() -> None:
     err = E.api_error_from_response(
-        400, -2015, "Invalid API-key, IP, or permissions for action.",
+        400,
+        -2015,
+        "Invalid API-key, IP, or permissions for action.",
         {"X-MBX-APIKEY": "secretkey", "X-MBX-USED-WEIGHT-1M": "3"},
     )
     assert "X-MBX-APIKEY" not in err.headers and err.headers["X-MBX-USED-WEIGHT-1M"] == "3"
