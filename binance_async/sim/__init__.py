@@ -1,0 +1,74 @@
+"""``binance_async.sim``: a local Binance-compatible exchange, sans-I/O core.
+
+This package is the exchange itself, with no networking: the REST and WebSocket layers (aiohttp)
+sit on top and only translate requests into calls on `Engine` and events into frames.
+
+::
+
+    Engine                      symbols, accounts, matching, market data, user events
+    ├── Market                  per symbol: Book (levels + change log), MarketData, stops
+    ├── Account                 balances (free/locked), open orders, bounded history
+    └── StreamCursor            incremental reads for the market streams
+    SyntheticFlow               seeded market maker + noise traders: `advance(now_ms)`
+    SymbolSpec                  trading rules; synthetic_symbols(), symbols_from_exchange_info()
+    SimError                    Binance code/msg/HTTP status of a rejected request
+
+Quick start::
+
+    from binance_async.sim import Engine, SyntheticFlow, synthetic_symbols
+
+    engine = Engine(synthetic_symbols(["BTCUSDT", "ETHUSDT"], seed=1), now_ms=0)
+    flow = SyntheticFlow(engine, seed=1)
+    flow.advance(5_000)                           # 5 s of synthetic trading
+    engine.depth("BTCUSDT", 10)                   # {"lastUpdateId", "bids", "asks"}
+    engine.new_order("demo", {"symbol": "BTCUSDT", "side": "BUY", "type": "MARKET",
+                              "quantity": "0.01"}, now_ms=5_000)
+
+Conventions: all times are integer milliseconds passed in by the caller (no clock, no await);
+parameters use Binance's names and string values; results are JSON-ready dicts in Binance's
+exact shapes; errors are `SimError(code, msg, http_status)`.
+"""
+
+from .accounts import Account, Balance
+from .book import Book, BookChanges, TopOfBook
+from .engine import BookSnapshot, Engine
+from .errors import HistoryUnavailable, SimError
+from .flow import FlowConfig, SyntheticFlow
+from .market_data import INTERVALS, MarketData
+from .matching import Market
+from .orders import Order, OrderList
+from .symbols import (
+    DEFAULT_RATE_LIMITS,
+    SymbolSpec,
+    exchange_info_json,
+    load_exchange_info,
+    symbols_from_exchange_info,
+    synthetic_symbols,
+)
+from .views import StreamCursor
+
+__all__ = [
+    "DEFAULT_RATE_LIMITS",
+    "INTERVALS",
+    "Account",
+    "Balance",
+    "Book",
+    "BookChanges",
+    "BookSnapshot",
+    "Engine",
+    "FlowConfig",
+    "HistoryUnavailable",
+    "Market",
+    "MarketData",
+    "Order",
+    "OrderList",
+    "SimError",
+    "StreamCursor",
+    "SymbolSpec",
+    "SyntheticFlow",
+    "TopOfBook",
+    "exchange_info_json",
+    "load_exchange_info",
+    "symbols_from_exchange_info",
+    "synthetic_symbols",
+]
