@@ -1,0 +1,454 @@
+"""Order book apply benchmark: microseconds per diff-depth event, and bytes per price level.
+
+    .venv/bin/python benchmarks/book_apply.py [--events 20000] [--runs 3] [--no-real]
+
+Per event, median over all events (best of ``--runs`` runs):
+
+- floor:        msgspec decode alone (combined envelope, then the typed float event);
+- (a) apply:    decode + ``DepthSync.feed_event`` (sync checks + apply + crossed check);
+- (b) +read10:  (a) + ``book.bids(10)`` and ``book.asks(10)`` after every event;
+
+on a seeded, generated BTCUSDT-like stream (1,000 levels per side, ~16 changed levels per event,
+changes concentrated near the top like the real capture) and on the real hftbacktest BTCUSDT
+capture (shared/data/real/hftbacktest, 6,493 diffs). The same loop runs through ccxt's
+``OrderBook``, cryptofeed's C ``order_book.OrderBook`` and python-binance's ``DepthCache`` when
+they are importable (never installed by this project). Memory: tracemalloc bytes per level for
+1 book x 5,000 levels per side and 1,500 books x 1,000 levels per side, fresh and after churn.
+No assertion on any timing: this script only prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import gc
+import os
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from binance_async.book import DepthSync, OrderBook  # noqa: E402
+from binance_async.book.capture import read_hftbacktest  # noqa: E402
+from binance_async.models.depth import (  # noqa: E402
+    DEPTH_EVENT_DECODER,
+    DEPTH_EVENT_FLOAT_DECODER,
+    DEPTH_SNAPSHOT_RAW_DECODER,
+    ENVELOPE_DECODER,
+)
+
+SHARED = Path(os.environ.get("BINANCE_ASYNC_SHARED", ROOT.parent / "shared"))
+REAL = SHARED / "data" / "real" / "hftbacktest" / "examples" / "spot"
+REAL_FILES = [REAL / "btcusdt_20240808.gz", REAL / "btcusdt_20240809.gz"]
+
+
+# ---------------------------------------------------------------------------- the stream
+
+
+def generate(
+    n_events: int = 20_000, levels: int = 1000, changes: float = 17.0, seed: int = 20240808
+) -> tuple[bytes, list[bytes]]:
+    """A seeded BTCUSDT-like snapshot and diff stream (combined-stream frames).
+
+    Prices on a 0.01 grid around 61,837.63 written "%.8f"; quantities with 5 decimals. Each
+    event changes ~16 distinct levels: 12% quantity updates, ~40% new levels, ~40% removals and
+    8% removals of levels the book never had (as in the real capture); the rank of a change
+    from the top is exponential (mean 6) half the time, exponential (mean 100) 35% of the time,
+    uniform otherwise. The book stays near ``levels`` per side and never crosses.
+    """
+    rng = random.Random(seed)
+    mid = 6_183_763
+
+    def ladder(start: int, step: int) -> dict[int, float]:
+        out: dict[int, float] = {}
+        p = start
+        for _ in range(levels):
+            out[p] = rng.expovariate(2.0)
+            p += step * rng.choice((1, 1, 1, 2, 3, 5))
+        return out
+
+    bq, aq = ladder(mid - 1, -1), ladder(mid, 1)
+    bk, ak = sorted(bq), sorted(aq)
+
+    def fp(c: int) -> str:
+        return f"{c // 100}.{c % 100:02d}000000"
+
+    def fq(q: float) -> str:
+        return f"{q:.5f}000"
+
+    snapshot = {
+        "lastUpdateId": 1000,
+        "bids": [[fp(p), fq(bq[p])] for p in reversed(bk)],
+        "asks": [[fp(p), fq(aq[p])] for p in ak],
+    }
+    frames: list[bytes] = []
+    uid = 1000
+    for n in range(n_events):
+        changed: tuple[dict[int, str], dict[int, str]] = ({}, {})
+        for _ in range(max(1, round(rng.gauss(changes, 4)))):
+            is_bid = rng.random() < 0.5
+            keys, qty = (bk, bq) if is_bid else (ak, aq)
+            out = changed[0 if is_bid else 1]
+            size = len(keys)
+            r = rng.random()
+            if r < 0.5:
+                rank = int(rng.expovariate(1 / 6))
+            elif r < 0.85:
+                rank = int(rng.expovariate(1 / 100))
+            else:
+                rank = rng.randrange(size)
+            rank = min(rank, size - 1)
+            idx = size - 1 - rank if is_bid else rank
+            op = rng.random()
+            grow = 0.05 if size < levels else -0.05
+            away = -1 if is_bid else 1
+            if op < 0.12:
+                p = keys[idx]
+                qty[p] = rng.expovariate(2.0) + 1e-5
+                out[p] = fq(qty[p])
+            elif op < 0.52 + grow:
+                p = keys[idx] + away * rng.choice((1, 2, 3))
+                if rank == 0 and rng.random() < 0.5:
+                    p = keys[idx] - away
+                    if (is_bid and p >= ak[0]) or (not is_bid and p <= bk[-1]):
+                        continue
+                while p in qty:
+                    p += away
+                qty[p] = rng.expovariate(2.0) + 1e-5
+                bisect.insort(keys, p)
+                out[p] = fq(qty[p])
+            elif op < 0.92:
+                if size <= 20:
+                    continue
+                p = keys[idx]
+                del qty[p]
+                del keys[idx]
+                out[p] = "0.00000000"
+            else:
+                p = keys[0] - rng.randint(1, 50) if is_bid else keys[-1] + rng.randint(1, 50)
+                if p not in qty:
+                    out[p] = "0.00000000"
+        first = uid + 1
+        uid += rng.randint(1, 30)
+        event = {
+            "e": "depthUpdate",
+            "E": 1_723_161_255_208 + 100 * n,
+            "s": "BTCUSDT",
+            "U": first,
+            "u": uid,
+            "b": [[fp(p), q] for p, q in sorted(changed[0].items(), reverse=True)],
+            "a": [[fp(p), q] for p, q in sorted(changed[1].items())],
+        }
+        frames.append(msgspec.json.encode({"stream": "btcusdt@depth@100ms", "data": event}))
+    return msgspec.json.encode(snapshot), frames
+
+
+def load_real() -> tuple[bytes, list[bytes]] | None:
+    """The hftbacktest capture: its REST snapshot and the diffs past it, as frames."""
+    if not all(p.exists() for p in REAL_FILES):
+        return None
+    snapshot: bytes | None = None
+    frames: list[bytes] = []
+    for rec in read_hftbacktest(*REAL_FILES):
+        if rec.kind == "snapshot" and snapshot is None:
+            snapshot = rec.data
+        elif rec.kind == "depth":
+            frame = {"stream": rec.stream, "data": msgspec.Raw(rec.data)}
+            frames.append(msgspec.json.encode(frame))
+    if snapshot is None:
+        return None
+    lid = DEPTH_SNAPSHOT_RAW_DECODER.decode(snapshot).last_update_id
+    kept = [
+        f
+        for f in frames
+        if DEPTH_EVENT_DECODER.decode(ENVELOPE_DECODER.decode(f).data).final_update_id > lid
+    ]
+    return snapshot, kept
+
+
+# ---------------------------------------------------------------------------- timing
+
+Step = Callable[[bytes], object]
+
+
+def median_us(make_step: Callable[[], Step], frames: Sequence[bytes], runs: int) -> float:
+    """Best-of-``runs`` median microseconds of ``step(frame)`` over all frames."""
+    best = float("inf")
+    clock = time.perf_counter_ns
+    for _ in range(runs):
+        step = make_step()
+        times = [0] * len(frames)
+        gc.collect()
+        for i, frame in enumerate(frames):
+            t0 = clock()
+            step(frame)
+            times[i] = clock() - t0
+        best = min(best, statistics.median(times) / 1000)
+    return best
+
+
+def floor_step() -> Step:
+    env_decode = ENVELOPE_DECODER.decode
+    ev_decode = DEPTH_EVENT_FLOAT_DECODER.decode
+
+    def step(frame: bytes) -> object:
+        return ev_decode(env_decode(frame).data)
+
+    return step
+
+
+def ours(snapshot: bytes, read: bool) -> Callable[[], Step]:
+    def make() -> Step:
+        sync = DepthSync("BTCUSDT", max_buffer=100_000)
+        sync.feed_snapshot(snapshot)
+        feed = sync.feed_event
+        env_decode = ENVELOPE_DECODER.decode
+        book = sync.book
+        if not read:
+
+            def step(frame: bytes) -> object:
+                return feed(env_decode(frame).data)
+
+            return step
+
+        bids, asks = book.bids, book.asks
+
+        def step_read(frame: bytes) -> object:
+            feed(env_decode(frame).data)
+            return bids(10), asks(10)
+
+        return step_read
+
+    return make
+
+
+def competitors(snapshot: bytes) -> dict[str, tuple[Callable[[bool], Callable[[], Step]], str]]:
+    """Constructors of the same loop through other libraries that are importable here."""
+    snap = DEPTH_SNAPSHOT_RAW_DECODER.decode(snapshot)
+    env_decode = ENVELOPE_DECODER.decode
+    fdecode = DEPTH_EVENT_FLOAT_DECODER.decode
+    tdecode = DEPTH_EVENT_DECODER.decode
+    found: dict[str, tuple[Callable[[bool], Callable[[], Step]], str]] = {}
+
+    try:  # ccxt (ccxt.pro is part of ccxt): pure-Python OrderBook with bisect-kept sides
+        import ccxt  # type: ignore[import-not-found, unused-ignore]
+        from ccxt.async_support.base.ws.order_book import (  # type: ignore[import-not-found, unused-ignore]
+            OrderBook as CcxtBook,
+        )
+
+        def ccxt_loop(read: bool) -> Callable[[], Step]:
+            def make() -> Step:
+                ob: Any = CcxtBook(
+                    {
+                        "bids": [[float(p), float(q)] for p, q in snap.bids],
+                        "asks": [[float(p), float(q)] for p, q in snap.asks],
+                        "nonce": snap.last_update_id,
+                    }
+                )
+                b_store, a_store = ob["bids"].store, ob["asks"].store
+
+                def step(frame: bytes) -> object:
+                    ev = fdecode(env_decode(frame).data)
+                    for p, q in ev.bids:
+                        b_store(p, q)
+                    for p, q in ev.asks:
+                        a_store(p, q)
+                    ob["nonce"] = ev.final_update_id
+                    if read:
+                        return ob["bids"][:10], ob["asks"][:10]
+                    return None
+
+                return step
+
+            return make
+
+        found["ccxt OrderBook"] = (ccxt_loop, f"ccxt {ccxt.__version__}")
+    except Exception:  # not installed, or a different layout: skip silently
+        pass
+
+    try:  # cryptofeed's C extension (package "order-book")
+        from order_book import (  # type: ignore[import-not-found, unused-ignore]
+            OrderBook as CfBook,
+        )
+
+        def cf_loop(read: bool) -> Callable[[], Step]:
+            def make() -> Step:
+                ob: Any = CfBook()
+                for p, q in snap.bids:
+                    ob.bids[float(p)] = float(q)
+                for p, q in snap.asks:
+                    ob.asks[float(p)] = float(q)
+                bids, asks = ob.bids, ob.asks
+                top = range(10)
+
+                def step(frame: bytes) -> object:
+                    ev = fdecode(env_decode(frame).data)
+                    for p, q in ev.bids:
+                        if q:
+                            bids[p] = q
+                        elif p in bids:
+                            del bids[p]
+                    for p, q in ev.asks:
+                        if q:
+                            asks[p] = q
+                        elif p in asks:
+                            del asks[p]
+                    if read:  # SortedDict.index(i): i-th best level
+                        bi, ai = bids.index, asks.index
+                        return [bi(i) for i in top], [ai(i) for i in top]
+                    return None
+
+                return step
+
+            return make
+
+        found["cryptofeed order_book (C)"] = (cf_loop, "order-book")
+    except Exception:  # not installed: skip silently
+        pass
+
+    try:  # python-binance's DepthCache (dict per side, sorts on every read)
+        try:
+            from binance.ws.depthcache import (  # type: ignore[import-not-found, unused-ignore]
+                DepthCache,
+            )
+        except ImportError:
+            from binance.depthcache import (  # type: ignore[import-not-found, unused-ignore]
+                DepthCache,  # older releases
+            )
+
+        def pb_loop(read: bool) -> Callable[[], Step]:
+            def make() -> Step:
+                dc: Any = DepthCache("BTCUSDT")
+                for level in snap.bids:
+                    dc.add_bid(list(level))
+                for level in snap.asks:
+                    dc.add_ask(list(level))
+
+                def step(frame: bytes) -> object:
+                    ev = tdecode(env_decode(frame).data)
+                    for level in ev.bids:
+                        dc.add_bid(level)
+                    for level in ev.asks:
+                        dc.add_ask(level)
+                    if read:
+                        return dc.get_bids()[:10], dc.get_asks()[:10]
+                    return None
+
+                return step
+
+            return make
+
+        found["python-binance DepthCache"] = (pb_loop, "python-binance")
+    except Exception:  # not installed: skip silently
+        pass
+    return found
+
+
+# ---------------------------------------------------------------------------- memory
+
+
+def snapshot_body(levels: int, seed: int) -> bytes:
+    rng = random.Random(seed)
+    mid = 6_183_763
+    bids = [[f"{(mid - 1 - i) / 100:.8f}", f"{rng.expovariate(2.0):.5f}000"] for i in range(levels)]
+    asks = [[f"{(mid + i) / 100:.8f}", f"{rng.expovariate(2.0):.5f}000"] for i in range(levels)]
+    return msgspec.json.encode({"lastUpdateId": 1, "bids": bids, "asks": asks})
+
+
+def bytes_per_level(books: int, levels: int, churn: Sequence[bytes] = ()) -> tuple[float, float]:
+    """tracemalloc bytes per price level held by ``books`` OrderBooks of ``levels`` per side:
+    freshly loaded, then after applying ``churn`` (decoded float events) to each."""
+    snaps = [DEPTH_SNAPSHOT_RAW_DECODER.decode(snapshot_body(levels, i % 7)) for i in range(books)]
+    events = [DEPTH_EVENT_FLOAT_DECODER.decode(ENVELOPE_DECODER.decode(f).data) for f in churn]
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    held = []
+    for i, snap in enumerate(snaps):
+        book = OrderBook(f"SYM{i}")
+        book.load_snapshot(snap.bids, snap.asks, snap.last_update_id)
+        held.append(book)
+    gc.collect()
+    fresh = tracemalloc.get_traced_memory()[0] - base
+    total_fresh = sum(b.bid_count + b.ask_count for b in held)
+    for book in held:
+        for ev in events:
+            book.apply_values(ev.bids, ev.asks)
+    gc.collect()
+    churned = tracemalloc.get_traced_memory()[0] - base
+    total_churned = sum(b.bid_count + b.ask_count for b in held)
+    tracemalloc.stop()
+    return fresh / total_fresh, churned / total_churned
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def run_stream(name: str, snapshot: bytes, frames: list[bytes], runs: int) -> None:
+    nlev = [
+        len(ev.bids) + len(ev.asks)
+        for ev in (DEPTH_EVENT_DECODER.decode(ENVELOPE_DECODER.decode(f).data) for f in frames)
+    ]
+    snap = DEPTH_SNAPSHOT_RAW_DECODER.decode(snapshot)
+    print(
+        f"\n{name}: {len(frames)} events, {statistics.mean(nlev):.1f} changed levels/event "
+        f"(median {statistics.median(nlev):.0f}), snapshot {len(snap.bids)}+{len(snap.asks)} levels"
+    )
+    floor = median_us(floor_step, frames, runs)
+    print(f"  {'loop':34s} {'us/event':>9s} {'x floor':>8s}")
+    print(f"  {'floor: msgspec decode alone':34s} {floor:9.2f} {1.0:8.2f}")
+    rows: list[tuple[str, Callable[[], Step]]] = [
+        ("binance_async (a) decode+apply", ours(snapshot, False)),
+        ("binance_async (b) +read top 10", ours(snapshot, True)),
+    ]
+    for label, (loop, _version) in competitors(snapshot).items():
+        rows.append((f"{label} (a)", loop(False)))
+        rows.append((f"{label} (b)", loop(True)))
+    for label, make in rows:
+        try:
+            us = median_us(make, frames, runs)
+        except Exception as exc:  # a competitor's API changed: report, go on
+            print(f"  {label:34s} failed: {exc!r}")
+            continue
+        print(f"  {label:34s} {us:9.2f} {us / floor:8.2f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--no-real", action="store_true")
+    parser.add_argument("--no-memory", action="store_true")
+    args = parser.parse_args(argv)
+
+    print(f"Python {sys.version.split()[0]}, msgspec {msgspec.__version__}")
+    snapshot, frames = generate(args.events)
+    run_stream("generated BTCUSDT-like stream", snapshot, frames, args.runs)
+    if not args.no_real:
+        real = load_real()
+        if real is None:
+            print("\nreal capture not found (set BINANCE_ASYNC_SHARED)")
+        else:
+            run_stream("real hftbacktest BTCUSDT capture", real[0], real[1], args.runs)
+    if not args.no_memory:
+        churn = generate(2000)[1]
+        print("\nmemory (tracemalloc, OrderBook only; bytes per price level, bids + asks)")
+        for books, levels in ((1, 5000), (1500, 1000)):
+            fresh, churned = bytes_per_level(books, levels, churn if books == 1 else churn[:200])
+            print(
+                f"  {books:5d} book(s) x {levels:5d} levels/side: {fresh:6.1f} fresh, "
+                f"{churned:6.1f} after churn"
+            )
+
+
+if __name__ == "__main__":
+    main()
