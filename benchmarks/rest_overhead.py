@@ -24,6 +24,7 @@ from aiohttp.test_utils import TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from binance_async.rest.ratelimit import DEFAULT_LIMITS, Limit, LimiterState, RateLimiter
 from binance_async.rest.session import Client
 from binance_async.rest.transport import HttpRequest, HttpResponse, MockTransport
 
@@ -36,6 +37,12 @@ BODY = (
 KEY = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A"
 SECRET = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j"
 HEADERS = {"X-MBX-USED-WEIGHT-1M": "20", "Content-Type": "application/json"}
+
+
+def unlimited() -> RateLimiter:
+    """The real limiter with limits so high that the benchmark never waits (same code path)."""
+    limits = [Limit(lim.pool, lim.interval_seconds, 10**12) for lim in DEFAULT_LIMITS]
+    return RateLimiter(LimiterState(limits))
 
 
 async def _handler(_: web.Request) -> web.Response:
@@ -63,7 +70,7 @@ async def measure(calls: int, batch: int = 50) -> dict[str, float]:
     try:
         async with (
             aiohttp.ClientSession() as session,
-            Client(KEY, SECRET, base_url=base, time_sync=False) as client,
+            Client(KEY, SECRET, base_url=base, time_sync=False, limiter=unlimited()) as client,
         ):
             for _ in range(20):  # warm up both paths (connections, caches)
                 await _raw_call(session, raw_url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -19,6 +20,12 @@ import msgspec
 from .errors import ValidationError
 
 __all__ = ["encode_params", "format_decimal", "format_value"]
+
+_already_safe = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _quote(text: str) -> str:
+    return text if _already_safe(text) else quote(text, safe="")
 
 
 def format_decimal(value: Decimal | float, *, param: str = "value") -> str:
@@ -66,5 +73,5 @@ def encode_params(params: Mapping[str, Any] | Iterable[tuple[str, Any]] | None) 
         if value is None:
             continue
         text = format_value(value, param=key)
-        parts.append(f"{quote(key, safe='')}={quote(text, safe='')}")
+        parts.append(f"{_quote(key)}={_quote(text)}")
     return "&".join(parts)

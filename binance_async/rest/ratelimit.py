@@ -27,6 +27,7 @@ The model
 from __future__ import annotations
 
 import asyncio
+import functools
 import math
 import re
 import time
@@ -158,8 +159,9 @@ def _parse_rate_limit(entry: object) -> tuple[str, float, str, int | None] | Non
     return kind.upper(), float(num * _UNIT_SECONDS[letter]), f"{num}{letter}", limit
 
 
+@functools.lru_cache(maxsize=512)
 def _header_pool(name: str) -> tuple[str, float] | None:
-    """(pool kind, interval seconds) a usage header reports on, or None."""
+    """(pool kind, interval seconds) a usage header reports on, or None (cached by name)."""
     for pattern, kind in _HEADERS:
         match = pattern.fullmatch(name.strip().lower())
         if match:
@@ -221,6 +223,8 @@ class LimiterState:
     def _touched(self, pool: _Pool, now: float) -> list[int]:
         """Windows the server could be in at client time `now`, oldest first."""
         g = self._guard
+        if not g:
+            return [self._window(pool, now)]
         lo, hi = self._window(pool, now - g) - 1, self._window(pool, now + g) + 1
         return [
             k

@@ -70,6 +70,7 @@ class AiohttpTransport:
         self._session = session
         self._owns_session = session is None
         self._limit = limit
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
 
     @property
     def closed(self) -> bool:
@@ -86,23 +87,28 @@ class AiohttpTransport:
     async def send(self, request: HttpRequest) -> HttpResponse:
         """Send one request and read the whole body."""
         session = self._get_session()
-        where = f"{request.method} {request.path}"
+        timeout = self._timeouts.get(request.timeout)
+        if timeout is None:
+            timeout = self._timeouts[request.timeout] = aiohttp.ClientTimeout(total=request.timeout)
         try:
             async with session.request(
                 request.method,
                 URL(request.url, encoded=True),
-                headers=dict(request.headers),
+                headers=request.headers,
                 data=request.body,
-                timeout=aiohttp.ClientTimeout(total=request.timeout),
+                timeout=timeout,
                 allow_redirects=False,
             ) as resp:
                 body = await resp.read()
                 return HttpResponse(resp.status, resp.headers, body)
         except (TimeoutError, aiohttp.ServerTimeoutError):
+            where = f"{request.method} {request.path}"
             raise RequestTimeout(f"{where}: no response within {request.timeout:g} s") from None
         except aiohttp.ClientConnectionError as exc:
+            where = f"{request.method} {request.path}"
             raise ConnectError(f"{where}: connection failed ({type(exc).__name__})") from None
         except aiohttp.ClientError as exc:
+            where = f"{request.method} {request.path}"
             raise TransportError(f"{where}: {type(exc).__name__}") from None
 
     async def close(self) -> None:
