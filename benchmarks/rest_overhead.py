@@ -1,7 +1,9 @@
 """Per-call overhead of `Client.request` over raw aiohttp, on loopback.
 
 Both loops hit the same local aiohttp server with a signed-GET-shaped request
-(``GET /api/v3/account?...&timestamp=..&signature=..``, ~200-byte JSON answer). Batches of the two
+(``GET /api/v3/account?...&timestamp=..&signature=..``, ~200-byte JSON answer). The raw loop's
+URLs are distinct and signed in advance (real signed URLs never repeat; a repeated URL would hit
+yarl's caches), so the floor is aiohttp's own cost of sending such a request. Batches of the two
 are interleaved so machine noise hits both alike; each call is timed and the medians compared.
 A second measurement runs the client's pipeline alone (encode, sign, limiter, decode) over an
 in-memory transport, which is the overhead without the network's noise.
@@ -24,6 +26,7 @@ from aiohttp.test_utils import TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from binance_async.auth import HmacSigner
 from binance_async.rest.ratelimit import DEFAULT_LIMITS, Limit, LimiterState, RateLimiter
 from binance_async.rest.session import Client
 from binance_async.rest.transport import HttpRequest, HttpResponse, MockTransport
@@ -60,11 +63,15 @@ async def measure(calls: int, batch: int = 50) -> dict[str, float]:
     server = TestServer(app, host="127.0.0.1", port=0)
     await server.start_server()
     base = str(server.make_url("")).rstrip("/")
-    query = (
-        "symbol=BTCUSDT&recvWindow=5000&timestamp=1499827319559&signature="
-        "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71"
-    )
-    raw_url = f"{base}/api/v3/account?{query}"
+    # The floor sends signed-GET-shaped URLs that are all distinct (as real signed requests are:
+    # the timestamp changes), signed in advance so the floor pays no signing. Reusing one URL
+    # would let yarl's and aiohttp's caches skip URL parsing, a saving no signed call gets.
+    signer = HmacSigner(SECRET)
+    raw_urls = []
+    for i in range(calls + 20):
+        query = f"symbol=BTCUSDT&recvWindow=5000&timestamp={1499827319559 + i}"
+        raw_urls.append(f"{base}/api/v3/account?{query}&signature={signer.sign(query)}")
+    urls = iter(raw_urls)
     raw_times: list[float] = []
     lib_times: list[float] = []
     try:
@@ -73,13 +80,13 @@ async def measure(calls: int, batch: int = 50) -> dict[str, float]:
             Client(KEY, SECRET, base_url=base, time_sync=False, limiter=unlimited()) as client,
         ):
             for _ in range(20):  # warm up both paths (connections, caches)
-                await _raw_call(session, raw_url)
+                await _raw_call(session, next(urls))
                 await client.request("GET", "/api/v3/account", {"symbol": "BTCUSDT"})
             done = 0
             while done < calls:
                 for _ in range(batch):
                     t0 = time.perf_counter_ns()
-                    await _raw_call(session, raw_url)
+                    await _raw_call(session, next(urls))
                     raw_times.append(time.perf_counter_ns() - t0)
                 for _ in range(batch):
                     t0 = time.perf_counter_ns()

@@ -46,16 +46,18 @@ class HmacSigner:
     """HMAC-SHA256 with the API secret; hex output."""
 
     key_type: KeyType = "HMAC"
-    __slots__ = ("_secret",)
+    __slots__ = ("_mac",)
 
     def __init__(self, secret: str) -> None:
         if not isinstance(secret, str) or not secret:
             raise ValidationError("HmacSigner needs the API secret as a non-empty str")
-        self._secret = secret.encode()
+        self._mac = hmac.new(secret.encode(), digestmod=hashlib.sha256)
 
     def sign(self, payload: str) -> str:
         """Hex HMAC-SHA256 of the UTF-8 payload."""
-        return hmac.new(self._secret, payload.encode(), hashlib.sha256).hexdigest()
+        mac = self._mac.copy()
+        mac.update(payload.encode())
+        return mac.hexdigest()
 
     def __repr__(self) -> str:
         return "HmacSigner(secret=<hidden>)"

@@ -336,6 +336,8 @@ class LimiterState:
         """
         now = self._now(now)
         for key, value in headers.items():
+            if key[:2] not in ("X-", "x-"):
+                continue
             target = _header_pool(str(key))
             pool = None if target is None else self._find(*target)
             count = _parse_count(value)
@@ -486,6 +488,8 @@ class RateLimiter:
             if self.state.reserve(charges, now) > 0:
                 raise self._error(charges, now)
             return
+        if not self._waiters and self.state.reserve(charges, self.clock()) <= 0:
+            return  # nobody queued and it fits: the common case, no waiter needed
         waiter = _Waiter(frozenset(name for name, weight in charges if weight > 0))
         self._waiters.append(waiter)
         try:
