@@ -152,11 +152,19 @@ class OrderList:
 # --- JSON shapes ----------------------------------------------------------------------------
 
 
-def _state(o: Order, d: dict[str, Any]) -> dict[str, Any]:
+def _state(o: Order, d: dict[str, Any], *, with_quote_qty: bool = False) -> dict[str, Any]:
+    """The fields every order body shares, in Binance's order."""
     mk = o.mk
     d["price"] = mk.fp(o.price)
     d["origQty"] = mk.fq(o.qty)
     d["executedQty"] = mk.fq(o.executed)
+    if with_quote_qty:
+        d["origQuoteOrderQty"] = mk.fquote(o.quote_qty)
+    d["cummulativeQuoteQty"] = mk.fquote(o.cum_quote)
+    d["status"] = o.status
+    d["timeInForce"] = o.tif
+    d["type"] = o.type
+    d["side"] = SIDES[o.side]
     return d
 
 
@@ -174,13 +182,7 @@ def new_order_response(
     }
     if resp_type == "ACK":
         return d
-    _state(o, d)
-    d["origQuoteOrderQty"] = mk.fquote(o.quote_qty)
-    d["cummulativeQuoteQty"] = mk.fquote(o.cum_quote)
-    d["status"] = o.status
-    d["timeInForce"] = o.tif
-    d["type"] = o.type
-    d["side"] = SIDES[o.side]
+    _state(o, d, with_quote_qty=True)
     if o.stop_price:
         d["stopPrice"] = mk.fp(o.stop_price)
     _strategy(o, d)
@@ -219,11 +221,6 @@ def query_json(o: Order) -> dict[str, Any]:
         "clientOrderId": o.cid,
     }
     _state(o, d)
-    d["cummulativeQuoteQty"] = mk.fquote(o.cum_quote)
-    d["status"] = o.status
-    d["timeInForce"] = o.tif
-    d["type"] = o.type
-    d["side"] = SIDES[o.side]
     d["stopPrice"] = mk.fp(o.stop_price)
     d["icebergQty"] = mk.fq(0)
     d["time"] = o.time
@@ -248,11 +245,6 @@ def cancel_report(o: Order, cancel_cid: str, transact_time: int) -> dict[str, An
         "transactTime": transact_time,
     }
     _state(o, d)
-    d["cummulativeQuoteQty"] = mk.fquote(o.cum_quote)
-    d["status"] = o.status
-    d["timeInForce"] = o.tif
-    d["type"] = o.type
-    d["side"] = SIDES[o.side]
     if o.stop_price:
         d["stopPrice"] = mk.fp(o.stop_price)
     _strategy(o, d)
