@@ -11,10 +11,12 @@ from .errors import (
     BinanceError,
     ExecutionStatusUnknown,
     IPBanned,
+    OrderFilterError,
     RateLimited,
     TransportError,
     ValidationError,
 )
+from .rest.filters import OrderContext, round_price, round_qty
 from .rest.ratelimit import RateLimiter
 from .rest.session import Client, RetryPolicy
 
@@ -28,6 +30,8 @@ __all__ = [
     "ExecutionStatusUnknown",
     "HmacSigner",
     "IPBanned",
+    "OrderContext",
+    "OrderFilterError",
     "RateLimited",
     "RateLimiter",
     "RetryPolicy",
@@ -36,4 +40,6 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "__version__",
+    "round_price",
+    "round_qty",
 ]

@@ -10,31 +10,108 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import os
 import sys
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from . import __version__
 from .errors import APIError, BinanceError, IPBanned, ValidationError
+from .rest.endpoints.validate import RECV_WINDOW
 from .rest.session import DEFAULT_BASE_URL, Client
+
+if TYPE_CHECKING:
+    from .rest.endpoints import Endpoint
 
 __all__ = ["main"]
 
 
-def _parse_kv(pairs: Sequence[str]) -> dict[str, Any]:
-    params: dict[str, Any] = {}
+def _split_kv(pairs: Sequence[str]) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise ValidationError(f"expected key=value, got {pair!r}", param=pair)
-        if value.startswith("[") and value.endswith("]"):
-            params[key] = msgspec.json.decode(value.encode())
-        else:
-            params[key] = value
+        out.append((key, value))
+    return out
+
+
+def _json_list(key: str, text: str) -> list[Any]:
+    try:
+        value = msgspec.json.decode(text.encode())
+    except msgspec.DecodeError:
+        raise ValidationError(f"parameter {key!r}: not a JSON list: {text!r}", param=key) from None
+    if not isinstance(value, list):
+        raise ValidationError(f"parameter {key!r}: not a JSON list: {text!r}", param=key)
+    return value
+
+
+def _coerce(ep: Endpoint | None, key: str, text: str) -> Any:
+    """A command-line string as the catalogue type of parameter `key` of `ep`.
+
+    INT/LONG (and ENUMs with integer choices) -> int, DECIMAL -> Decimal, BOOLEAN -> bool
+    (true/false, 1/0, yes/no), ARRAY -> list (JSON ``["A","B"]`` or comma-separated ``A,B``);
+    ``recvWindow`` -> int (Decimal with decimals). Other text stays a str; a ``[...]`` value of
+    a parameter the catalogue does not know is decoded as JSON.
+    """
+    param = ep.param(key) if ep is not None else None
+    if param is None and ep is not None and key == RECV_WINDOW.name and ep.signed:
+        param = RECV_WINDOW
+    if param is None:
+        if text.startswith("[") and text.endswith("]"):
+            return _json_list(key, text)
+        return text
+    kind = param.type
+    if kind == "ENUM" and param.choices and all(isinstance(c, int) for c in param.choices):
+        kind = "INT"
+    if kind in ("INT", "LONG"):
+        try:
+            return int(text)
+        except ValueError:
+            raise ValidationError(
+                f"parameter {key!r} ({param.type}) must be an integer, got {text!r}", param=key
+            ) from None
+    if kind == "DECIMAL":
+        try:
+            number = Decimal(text.strip())
+        except InvalidOperation:
+            number = Decimal("NaN")
+        if not number.is_finite():
+            raise ValidationError(
+                f"parameter {key!r} (DECIMAL) must be a number, got {text!r}", param=key
+            )
+        if param is RECV_WINDOW and number == number.to_integral_value():
+            return int(number)
+        return number
+    if kind == "BOOLEAN":
+        word = text.strip().lower()
+        if word in ("true", "1", "yes"):
+            return True
+        if word in ("false", "0", "no"):
+            return False
+        raise ValidationError(
+            f"parameter {key!r} (BOOLEAN) must be true or false, got {text!r}", param=key
+        )
+    if kind == "ARRAY":
+        if text.startswith("["):
+            return [v if isinstance(v, str) else str(v) for v in _json_list(key, text)]
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return text
+
+
+def _call_params(ep: Endpoint | None, path: str, pairs: Sequence[str]) -> dict[str, Any]:
+    """key=value pairs (and the values of a concrete templated path) as typed parameters."""
+    params: dict[str, Any] = {}
+    if ep is not None:
+        for key, text in (ep.path_values(path) or {}).items():
+            params[key] = _coerce(ep, key, text)
+    for key, text in _split_kv(pairs):
+        params[key] = _coerce(ep, key, text)
     return params
 
 
@@ -53,22 +130,38 @@ def _client_from_env(base_url: str, key_file: str | None) -> Client:
     )
 
 
+def _plain(value: Any) -> Any:
+    """Builtins with Decimals as plain-text strings and floats as plain JSON numbers."""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        if math.isfinite(value):
+            return msgspec.Raw(format(Decimal(repr(value)), "f").encode())
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _print_json(data: Any) -> None:
-    sys.stdout.write(msgspec.json.encode(data).decode() + "\n")
+    builtins = msgspec.to_builtins(data, builtin_types=(Decimal,))
+    sys.stdout.write(msgspec.json.encode(_plain(builtins)).decode() + "\n")
 
 
 async def _cmd_call(args: argparse.Namespace) -> int:
     from .rest import endpoints
 
-    params = _parse_kv(args.params)
     method = args.method.upper()
-    ep = endpoints.lookup(method, args.path)
+    path = args.path.split("?", 1)[0]
+    ep = endpoints.lookup(method, path)
+    params = _call_params(ep, path, args.params)
     async with _client_from_env(args.base_url, args.key_file) as client:
         if ep is None:
-            result = await client.request(method, args.path, params)
+            result = await client.request(method, path, params)
         else:
-            path_params = dict(params)
-            result = await client.call_endpoint(ep, path_params)
+            result = await client.call_endpoint(ep, params)
     _print_json(result)
     return 0
 
@@ -123,9 +216,14 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "call",
         help="call any REST endpoint (keys from BINANCE_API_KEY / BINANCE_API_SECRET)",
-        description="Call a REST endpoint. Parameters as key=value; lists as JSON "
-        '(symbols=["BTCUSDT","ETHUSDT"]). Keys come from BINANCE_API_KEY and '
-        "BINANCE_API_SECRET, or BINANCE_PRIVATE_KEY_FILE (RSA/Ed25519 PEM).",
+        description="Call a REST endpoint. Parameters as key=value, converted to the "
+        "catalogue's types (integers, decimals, true/false); lists as JSON "
+        '(symbols=["BTCUSDT","ETHUSDT"]) or comma-separated (symbols=BTCUSDT,ETHUSDT). '
+        "Path parameters may be given in the path "
+        "(/api/v2/copy-trading/leader/followers/123). Keys come from BINANCE_API_KEY and "
+        "BINANCE_API_SECRET, or BINANCE_PRIVATE_KEY_FILE (RSA/Ed25519 PEM). Prints the "
+        "response as one JSON line (decimals as plain-text strings); errors as one line on "
+        "stderr, exit code 1 (invalid request), 2 (Binance error) or 3 (IP banned).",
     )
     p.add_argument("method", help="GET, POST, PUT or DELETE")
     p.add_argument("path", help="e.g. /api/v3/depth")
@@ -153,18 +251,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except IPBanned as exc:
         until = f" until epoch {exc.banned_until:.0f}" if exc.banned_until else ""
-        sys.stderr.write(f"error: IP banned{until} (retry after {exc.retry_after} s): {exc}\n")
+        _error(f"IP banned{until} (retry after {exc.retry_after} s): {exc}")
         return 3
     except APIError as exc:
-        sys.stderr.write(f"error: Binance code {exc.code}: {exc}\n")
+        name = f" {exc.code_name}" if exc.code_name else ""
+        _error(f"Binance code {exc.code}{name}: {exc.msg or type(exc).__name__} "
+               f"(HTTP {exc.status})")
         return 2
+    except ValidationError as exc:
+        _error(f"invalid request: {exc}")
+        return 1
     except BinanceError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        _error(str(exc))
+        return 1
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        _error(f"{type(exc).__name__}: {exc}")
         return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return 0
+
+
+def _error(text: str) -> None:
+    """One line on stderr, whatever the message holds."""
+    sys.stderr.write("error: " + " ".join(text.split()) + "\n")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@
     │   ├── ConnectError (ConnectionError)  could not connect / connection dropped
     │   └── RequestTimeout (TimeoutError)   no response in time (asyncio.TimeoutError too)
     ├── ValidationError (ValueError)        bad input caught before anything was sent
+    │   └── OrderFilterError                an order breaks an exchange filter (client check)
     └── APIError                            the server answered with an error
         ├── RateLimited                     HTTP 429 (retry_after seconds)
         │   └── TooManyOrders               -1015, unfilled order count
@@ -83,6 +84,7 @@ __all__ = [
     "NoSuchOrder",
     "OrderArchived",
     "OrderError",
+    "OrderFilterError",
     "RateLimited",
     "RejectedMbxKey",
     "RequestError",
@@ -131,6 +133,18 @@ class ValidationError(BinanceError, ValueError):
         super().__init__(message)
         self.param = param
         self.choices = choices
+
+
+class OrderFilterError(ValidationError):
+    """An order breaks one of the exchange's filters (checked client-side, nothing sent).
+
+    The message starts with ``Filter failure: <NAME>`` like the exchange's -1013;
+    `filter_type` is that name, `param` the offending parameter (the filter name for counts).
+    """
+
+    def __init__(self, filter_type: str, detail: str, *, param: str | None = None) -> None:
+        super().__init__(f"Filter failure: {filter_type}: {detail}", param=param or filter_type)
+        self.filter_type = filter_type
 
 
 class APIError(BinanceError):

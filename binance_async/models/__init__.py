@@ -28,6 +28,20 @@ use `decode_order_response` (ACK / RESULT / FULL by the keys present) and for
 """
 
 from .account import Account, Balance, CommissionRates, ListenKey, MyTrade, OrderRateLimitUsage
+from .copy_trading import (
+    CopyTradingLeadSymbol,
+    CopyTradingLeadSymbols,
+    CopyTradingUserStatus,
+    LeaderFollower,
+    LeaderFollowerPage,
+    LeaderSymbol,
+    LeaderTradeData,
+    LeadOrder,
+    LeadOrderHistoryPage,
+    LeadOrderRecord,
+    LeadTraderStatus,
+    ProfitSharingRecord,
+)
 from .decoders import (
     ACCOUNT_DECODER,
     AGG_TRADES_DECODER,
@@ -160,6 +174,9 @@ __all__ = [
     "BookTicker",
     "CancelledOrder",
     "CommissionRates",
+    "CopyTradingLeadSymbol",
+    "CopyTradingLeadSymbols",
+    "CopyTradingUserStatus",
     "DepthSnapshot",
     "EmptyResponse",
     "ExchangeInfo",
@@ -172,6 +189,14 @@ __all__ = [
     "IcebergPartsFilter",
     "Kline",
     "KnownFilter",
+    "LeadOrder",
+    "LeadOrderHistoryPage",
+    "LeadOrderRecord",
+    "LeadTraderStatus",
+    "LeaderFollower",
+    "LeaderFollowerPage",
+    "LeaderSymbol",
+    "LeaderTradeData",
     "ListenKey",
     "LotSizeFilter",
     "MarketLotSizeFilter",
@@ -199,6 +224,7 @@ __all__ = [
     "PercentPriceFilter",
     "PriceFilter",
     "PriceLevel",
+    "ProfitSharingRecord",
     "RateLimit",
     "RollingTicker",
     "ServerTime",

@@ -6,8 +6,14 @@
 endpoint catalogue first.
 
 Parameters go in the query string for every method (as Binance's own connector does); the
-copy-trading leader config PUT sends a JSON body. The signature covers the percent-encoded query
-string followed, without separator, by the exact body bytes, and is appended to the query last.
+copy-trading leader config PUT sends a JSON body (catalogue order, compact, Decimals and floats
+as plain-text strings) while ``recvWindow``, ``timestamp`` and ``signature`` stay in the query.
+The signature covers the percent-encoded query string followed, without separator, by the exact
+body bytes, and is appended to the query last.
+
+Order-placing typed methods take ``validate=True`` (or an `OrderContext`): the order is checked
+against the symbol's exchange filters from the cached `Client.exchange_info` before anything is
+sent (`binance_async.rest.filters`).
 """
 
 from __future__ import annotations
@@ -18,12 +24,13 @@ import random
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 import msgspec
 
-from .._encoding import encode_params
+from .._encoding import encode_params, format_decimal
 from ..auth import HmacSigner, Signer, load_private_key_signer
 from ..clock import ServerClock
 from ..errors import (
@@ -38,8 +45,10 @@ from ..errors import (
     api_error_from_response,
 )
 from ..models.decoders import decoder_for
+from ..models.exchange_info import ExchangeInfo, SymbolInfo
 from . import endpoints
 from .api import TypedApiMixin
+from .filters import OrderContext, check_order
 from .ratelimit import RateLimiter
 from .transport import AiohttpTransport, HttpRequest, HttpResponse, Transport
 
@@ -121,6 +130,13 @@ def _query_items(params: Mapping[str, Any], exploded: frozenset[str]) -> list[tu
     return items
 
 
+def _json_value(value: Any) -> Any:
+    """A JSON body value: numbers other than int as plain decimal text (never exponent)."""
+    if isinstance(value, Decimal | float):
+        return format_decimal(value)
+    return value
+
+
 def _body_snippet(body: bytes) -> str:
     text = body[:120].decode("utf-8", "replace").replace("\n", " ").strip()
     return text + ("..." if len(body) > 120 else "")
@@ -180,6 +196,9 @@ class Client(TypedApiMixin):
         self._transport: Transport = transport or AiohttpTransport()
         self._rng = random.Random(seed)
         self._time_lock = asyncio.Lock()
+        self._info_lock = asyncio.Lock()
+        self._exchange_info: ExchangeInfo | None = None
+        self._symbols: dict[str, SymbolInfo] = {}
         self._closed = False
         self._entered = False
         self._stats = {"requests": 0, "retries": 0, "errors": 0, "time_syncs": 0}
@@ -254,13 +273,34 @@ class Client(TypedApiMixin):
             method, path, params, signed=is_signed, needs_key=needs_key, charges=charges
         )
 
-    async def call_endpoint(self, endpoint: Endpoint, params: Mapping[str, Any]) -> Any:
-        """Validate `params` against the catalogue entry, send, and decode into its model."""
+    async def call_endpoint(
+        self,
+        endpoint: Endpoint,
+        params: Mapping[str, Any],
+        *,
+        validate: bool | OrderContext = False,
+    ) -> Any:
+        """Validate `params` against the catalogue entry, send, and decode into its model.
+
+        `validate` (only for order-placing endpoints, those with ``order_filters``): check the
+        order against the symbol's exchange filters first (`binance_async.rest.filters`), from
+        the cached `exchange_info`; pass an `OrderContext` to give the reference price and
+        open-order counts some filters need. It is an option, never a wire parameter.
+        """
         clean = endpoints.validate(endpoint, params)
+        if validate is not False:
+            if endpoint.order_filters is None:
+                raise ValidationError(
+                    f"{endpoint.key}: validate= applies to order-placing endpoints only",
+                    param="validate",
+                )
+            await self._check_order_filters(
+                endpoint, clean, None if validate is True else validate
+            )
         path, rest = endpoint.render_path(clean)
         json_body = None
         if endpoint.body == "json":
-            json_body = {k: v for k, v in rest.items() if k != "recvWindow"}
+            json_body = {k: _json_value(v) for k, v in rest.items() if k != "recvWindow"}
             rest = {k: v for k, v in rest.items() if k == "recvWindow"}
         return await self._send(
             endpoint.method,
@@ -273,6 +313,51 @@ class Client(TypedApiMixin):
             response_type=endpoint.response_type(clean),
             envelope=endpoint.envelope,
             exploded=frozenset(p.name for p in endpoint.params if p.explode),
+        )
+
+    async def exchange_info(self, *, refresh: bool = False) -> ExchangeInfo:
+        """The full ``exchangeInfo`` (all symbols), fetched once and cached on the client.
+
+        ``refresh=True`` fetches it again (``GET /api/v3/exchangeInfo``, charged its catalogue
+        weight). Any full ``exchangeInfo`` fetched through this client
+        (``client.market.exchange_info()``) also refreshes the cache. Used by ``validate=True``
+        on order methods.
+        """
+        async with self._info_lock:
+            if refresh or self._exchange_info is None:
+                await self.market.exchange_info()  # _send caches it (_observe_exchange_info)
+            assert self._exchange_info is not None
+            return self._exchange_info
+
+    async def symbol_info(self, symbol: str, *, refresh: bool = False) -> SymbolInfo:
+        """The cached `SymbolInfo` of `symbol` (filters, precisions); see `exchange_info`.
+
+        A symbol missing from the cache triggers one refresh; raises `ValidationError`
+        (``param="symbol"``) if it is still unknown.
+        """
+        fetched = refresh or self._exchange_info is None
+        await self.exchange_info(refresh=refresh)
+        info = self._symbols.get(symbol)
+        if info is None and not fetched:
+            await self.exchange_info(refresh=True)
+            info = self._symbols.get(symbol)
+        if info is None:
+            raise ValidationError(
+                f"unknown symbol {symbol!r}: not in exchangeInfo", param="symbol"
+            )
+        return info
+
+    async def _check_order_filters(
+        self, endpoint: Endpoint, params: Mapping[str, Any], context: OrderContext | None
+    ) -> None:
+        symbol = await self.symbol_info(str(params["symbol"]))
+        assert self._exchange_info is not None and endpoint.order_filters is not None
+        check_order(
+            symbol,
+            params,
+            kind=endpoint.order_filters,
+            exchange_filters=self._exchange_info.exchange_filters,
+            context=context,
         )
 
     async def sync_time(self) -> None:
@@ -408,7 +493,7 @@ class Client(TypedApiMixin):
                     return response.body
                 result = self._decode(response.body, response_type, method, path)
                 if path == "/api/v3/exchangeInfo":
-                    self._observe_exchange_info(result)
+                    self._observe_exchange_info(result, full=not params)
                 return result
             except (TransportError, ExecutionStatusUnknown) as exc:
                 self._stats["errors"] += 1
@@ -440,8 +525,12 @@ class Client(TypedApiMixin):
                 self._stats["errors"] += 1
                 raise
 
-    def _observe_exchange_info(self, info: Any) -> None:
-        """exchangeInfo's rateLimits replace the limiter's defaults."""
+    def _observe_exchange_info(self, info: Any, *, full: bool = False) -> None:
+        """exchangeInfo's rateLimits replace the limiter's defaults; a full, decoded one (no
+        symbol selection) becomes the cached `exchange_info`."""
+        if full and isinstance(info, ExchangeInfo):
+            self._exchange_info = info
+            self._symbols = {s.symbol: s for s in info.symbols}
         if isinstance(info, dict):
             limits = info.get("rateLimits") or []
         else:

@@ -7,11 +7,12 @@ reached as ``client.copy_leader``.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from ..endpoints import get as _get
 
 if TYPE_CHECKING:
+    from ... import models
     from ..endpoints import EndpointCaller
 
 __all__ = ["CopyLeaderApi"]
@@ -19,7 +20,10 @@ __all__ = ["CopyLeaderApi"]
 TradeDataType = Literal[7, 30, 90, 180, 365]
 UnLeadType = Literal[0, 1]
 LeadPositionType = Literal[-1, 0, 1]
+TradeProtect = Literal[0, 1]
 ProfitPeriod = Literal[1, 7]
+IsNeedInvite = Literal[0, 1]
+RecommendShare = Literal[0, 1]
 
 _EP_CURRENT_ORDERS = _get("copy_leader", "current_orders")
 _EP_ORDER_HISTORY = _get("copy_leader", "order_history")
@@ -39,13 +43,16 @@ class CopyLeaderApi:
     def __init__(self, client: EndpointCaller) -> None:
         self._client = client
 
-    async def current_orders(self, *, recvWindow: int | None = None) -> Any:
+    async def current_orders(self, *, recvWindow: int | None = None) -> list[models.LeadOrder]:
         """Current Lead Orders.
 
         ``GET /api/v2/copy-trading/leader/orders/current`` (USER_DATA). Weight: REQUEST_WEIGHT 1.
         The ``data`` of the response envelope is returned.
         """
-        return await self._client.call_endpoint(_EP_CURRENT_ORDERS, {"recvWindow": recvWindow})
+        return cast("list[models.LeadOrder]", await self._client.call_endpoint(
+            _EP_CURRENT_ORDERS,
+            {"recvWindow": recvWindow},
+        ))
 
     async def order_history(
         self,
@@ -53,79 +60,97 @@ class CopyLeaderApi:
         page: int | None = None,
         size: int | None = None,
         recvWindow: int | None = None,
-    ) -> Any:
+    ) -> models.LeadOrderHistoryPage:
         """History Lead Orders.
 
         ``GET /api/v2/copy-trading/leader/orders/history`` (USER_DATA). Weight: REQUEST_WEIGHT 1.
         The ``data`` of the response envelope is returned.
+
+        Note: page and size must be >= 1 (checked before sending).
         """
-        return await self._client.call_endpoint(
+        return cast("models.LeadOrderHistoryPage", await self._client.call_endpoint(
             _EP_ORDER_HISTORY,
             {"page": page, "size": size, "recvWindow": recvWindow},
-        )
+        ))
 
     async def trade_data(
         self,
         *,
         type: TradeDataType | None = None,
         recvWindow: int | None = None,
-    ) -> Any:
+    ) -> list[models.LeaderTradeData]:
         """Trade Data.
 
         ``GET /api/v2/copy-trading/leader/trade-data`` (USER_DATA). Weight: REQUEST_WEIGHT 1. The
         ``data`` of the response envelope is returned.
         """
-        return await self._client.call_endpoint(
+        return cast("list[models.LeaderTradeData]", await self._client.call_endpoint(
             _EP_TRADE_DATA,
             {"type": type, "recvWindow": recvWindow},
-        )
+        ))
 
-    async def profit_sharing_history(self, *, recvWindow: int | None = None) -> Any:
+    async def profit_sharing_history(
+        self,
+        *,
+        recvWindow: int | None = None,
+    ) -> list[models.ProfitSharingRecord]:
         """Profit Sharing History.
 
         ``GET /api/v2/copy-trading/leader/profit-sharings/history`` (USER_DATA). Weight:
         REQUEST_WEIGHT 1. The ``data`` of the response envelope is returned.
         """
-        return await self._client.call_endpoint(
+        return cast("list[models.ProfitSharingRecord]", await self._client.call_endpoint(
             _EP_PROFIT_SHARING_HISTORY,
             {"recvWindow": recvWindow},
-        )
+        ))
 
-    async def symbols(self, *, recvWindow: int | None = None) -> Any:
+    async def symbols(self, *, recvWindow: int | None = None) -> list[models.LeaderSymbol]:
         """Leader Symbols.
 
         ``GET /api/v2/copy-trading/leader/symbols`` (USER_DATA). Weight: REQUEST_WEIGHT 1. The
         ``data`` of the response envelope is returned.
         """
-        return await self._client.call_endpoint(_EP_SYMBOLS, {"recvWindow": recvWindow})
+        return cast("list[models.LeaderSymbol]", await self._client.call_endpoint(
+            _EP_SYMBOLS,
+            {"recvWindow": recvWindow},
+        ))
 
     async def update_config(
         self,
         unLeadType: UnLeadType,
         leadPositionType: LeadPositionType,
-        tradeProtect: int,
+        tradeProtect: TradeProtect,
         profitPeriod: ProfitPeriod,
         profitRate: Decimal | str | float,
         followAssetLowerLimit: Decimal | str | float,
         fixedAmountFollowMin: Decimal | str | float,
         fixedRateFollowMin: Decimal | str | float,
-        isNeedInvite: int,
+        isNeedInvite: IsNeedInvite,
         inviteScope: int,
         symbolIds: list[str],
         *,
         unLeadStartTime: int | None = None,
         unLeadEndTime: int | None = None,
-        recommendShare: int | None = None,
+        recommendShare: RecommendShare | None = None,
         recommendShareRate: Decimal | str | float | None = None,
         inviteCode: str | None = None,
         recvWindow: int | None = None,
-    ) -> Any:
+    ) -> None:
         """Update Leader Config.
 
-        ``PUT /api/v2/copy-trading/leader/config`` (TRADE). Weight: REQUEST_WEIGHT 1. The ``data``
-        of the response envelope is returned.
+        ``PUT /api/v2/copy-trading/leader/config`` (TRADE). Weight: REQUEST_WEIGHT 1. The response
+        envelope's ``data`` is null on success: returns None.
+
+        Note: symbolIds is the FULL list of leader trading pairs: any currently available pair left
+        out is disabled (a pair with active lead orders cannot be). Checked before sending:
+        unLeadType=1 needs unLeadEndTime != 0 and >= unLeadStartTime; profitPeriod 1 or 7;
+        recommendShare=1 needs 0 < recommendShareRate <= 1; recommendShareRate has at most 8
+        decimals; inviteCode (only processed when isNeedInvite=1) is empty or 6 to 10 characters
+        without Chinese characters. Level limits, sensitive words and uniqueness are checked by the
+        server. The body is JSON; the signature covers the query string followed by the exact body
+        bytes.
         """
-        return await self._client.call_endpoint(
+        await self._client.call_endpoint(
             _EP_UPDATE_CONFIG,
             {
                 "unLeadType": unLeadType,
@@ -154,24 +179,29 @@ class CopyLeaderApi:
         page: int | None = None,
         size: int | None = None,
         recvWindow: int | None = None,
-    ) -> Any:
+    ) -> models.LeaderFollowerPage:
         """My Followers.
 
         ``GET /api/v2/copy-trading/leader/followers`` (USER_DATA). Weight: REQUEST_WEIGHT 1. The
         ``data`` of the response envelope is returned.
+
+        Note: page and size must be >= 1 (checked before sending).
         """
-        return await self._client.call_endpoint(
+        return cast("models.LeaderFollowerPage", await self._client.call_endpoint(
             _EP_FOLLOWERS,
             {"page": page, "size": size, "recvWindow": recvWindow},
-        )
+        ))
 
-    async def remove_follower(self, followerUserId: int, *, recvWindow: int | None = None) -> Any:
+    async def remove_follower(self, followerUserId: int, *, recvWindow: int | None = None) -> None:
         """Remove Follower.
 
         ``DELETE /api/v2/copy-trading/leader/followers/{followerUserId}`` (TRADE). Weight:
-        REQUEST_WEIGHT 1. The ``data`` of the response envelope is returned.
+        REQUEST_WEIGHT 1. The response envelope's ``data`` is null on success: returns None.
+
+        Note: followerUserId must be >= 1 (checked before sending); the concrete path is
+        /api/v2/copy-trading/leader/followers/<followerUserId>.
         """
-        return await self._client.call_endpoint(
+        await self._client.call_endpoint(
             _EP_REMOVE_FOLLOWER,
             {"followerUserId": followerUserId, "recvWindow": recvWindow},
         )

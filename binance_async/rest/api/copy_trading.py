@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, cast
 
 from ..endpoints import get as _get
 
 if TYPE_CHECKING:
+    from ... import models
     from ..endpoints import EndpointCaller
 
 __all__ = ["CopyTradingApi"]
@@ -25,22 +26,30 @@ class CopyTradingApi:
     def __init__(self, client: EndpointCaller) -> None:
         self._client = client
 
-    async def user_status(self, *, recvWindow: int | None = None) -> Any:
+    async def user_status(self, *, recvWindow: int | None = None) -> models.CopyTradingUserStatus:
         """Get copy trading user status.
 
         ``GET /sapi/v1/copy-trading/futures/userStatus`` (USER_DATA). Weight: SAPI_UID 20.
 
         Note: Weight not in the seed (OpenAPI YAML); 20 per developers.binance.com copy_trading docs
-        (Request Weight(UID) 20).
+        (Request Weight(UID) 20). Those docs spell the path /sapi/v1/copyTrading/futures/userStatus;
+        the seed's spelling is kept here.
         """
-        return await self._client.call_endpoint(_EP_USER_STATUS, {"recvWindow": recvWindow})
+        return cast("models.CopyTradingUserStatus", await self._client.call_endpoint(
+            _EP_USER_STATUS,
+            {"recvWindow": recvWindow},
+        ))
 
-    async def lead_symbols(self, *, recvWindow: int | None = None) -> Any:
+    async def lead_symbols(self, *, recvWindow: int | None = None) -> models.CopyTradingLeadSymbols:
         """Get lead trading symbol whitelist.
 
-        ``GET /sapi/v1/copy-trading/futures/leadSymbol`` (USER_DATA). Weight: SAPI_UID 20.
+        ``GET /sapi/v1/copy-trading/futures/leadSymbol`` (USER_DATA). Weight: SAPI_IP 20.
 
-        Note: Weight not in the seed (OpenAPI YAML); 20 per developers.binance.com copy_trading docs
-        (Request Weight(UID) 20).
+        Note: Weight not in the seed (OpenAPI YAML); developers.binance.com copy_trading docs give
+        Request Weight(IP) 20. Those docs spell the path /sapi/v1/copyTrading/futures/leadSymbol;
+        the seed's spelling is kept here.
         """
-        return await self._client.call_endpoint(_EP_LEAD_SYMBOLS, {"recvWindow": recvWindow})
+        return cast("models.CopyTradingLeadSymbols", await self._client.call_endpoint(
+            _EP_LEAD_SYMBOLS,
+            {"recvWindow": recvWindow},
+        ))

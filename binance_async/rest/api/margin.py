@@ -11,6 +11,7 @@ from ..endpoints import get as _get
 
 if TYPE_CHECKING:
     from ..endpoints import EndpointCaller
+    from ..filters import OrderContext
 
 __all__ = ["MarginApi"]
 
@@ -196,10 +197,15 @@ class MarginApi:
         sideEffectType: SideEffectType | None = None,
         timeInForce: TimeInForce | None = None,
         recvWindow: int | None = None,
+        validate: bool | OrderContext = False,
     ) -> Any:
         """Margin Account New Order.
 
         ``POST /sapi/v1/margin/order`` (TRADE). Weight: SAPI_UID 6.
+
+        validate=True checks the order against the symbol's exchange filters (cached exchangeInfo)
+        before sending and raises OrderFilterError; an OrderContext adds the reference price and
+        open-order counts (binance_async.rest.filters).
         """
         return await self._client.call_endpoint(
             _EP_NEW_ORDER,
@@ -219,6 +225,7 @@ class MarginApi:
                 "timeInForce": timeInForce,
                 "recvWindow": recvWindow,
             },
+            validate=validate,
         )
 
     async def cancel_order(
@@ -507,10 +514,15 @@ class MarginApi:
         newOrderRespType: NewOrderRespType | None = None,
         sideEffectType: SideEffectType | None = None,
         recvWindow: int | None = None,
+        validate: bool | OrderContext = False,
     ) -> Any:
         """Margin Account New OCO.
 
         ``POST /sapi/v1/margin/order/oco`` (TRADE). Weight: SAPI_UID 6.
+
+        validate=True checks the order against the symbol's exchange filters (cached exchangeInfo)
+        before sending and raises OrderFilterError; an OrderContext adds the reference price and
+        open-order counts (binance_async.rest.filters).
         """
         return await self._client.call_endpoint(
             _EP_NEW_OCO,
@@ -532,6 +544,7 @@ class MarginApi:
                 "sideEffectType": sideEffectType,
                 "recvWindow": recvWindow,
             },
+            validate=validate,
         )
 
     async def cancel_oco(

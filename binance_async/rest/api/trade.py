@@ -12,6 +12,7 @@ from ..endpoints import get as _get
 if TYPE_CHECKING:
     from ... import models
     from ..endpoints import EndpointCaller
+    from ..filters import OrderContext
 
     NewOrderResponse: TypeAlias = (
         models.OrderAck
@@ -75,10 +76,15 @@ class TradeApi:
         icebergQty: Decimal | str | float | None = None,
         newOrderRespType: NewOrderRespType | None = None,
         recvWindow: int | None = None,
+        validate: bool | OrderContext = False,
     ) -> models.EmptyResponse:
         """Test New Order.
 
         ``POST /api/v3/order/test`` (TRADE). Weight: REQUEST_WEIGHT 1.
+
+        validate=True checks the order against the symbol's exchange filters (cached exchangeInfo)
+        before sending and raises OrderFilterError; an OrderContext adds the reference price and
+        open-order counts (binance_async.rest.filters).
         """
         return cast("models.EmptyResponse", await self._client.call_endpoint(
             _EP_TEST_NEW_ORDER,
@@ -99,6 +105,7 @@ class TradeApi:
                 "newOrderRespType": newOrderRespType,
                 "recvWindow": recvWindow,
             },
+            validate=validate,
         ))
 
     async def new_order(
@@ -119,6 +126,7 @@ class TradeApi:
         icebergQty: Decimal | str | float | None = None,
         newOrderRespType: NewOrderRespType | None = None,
         recvWindow: int | None = None,
+        validate: bool | OrderContext = False,
     ) -> NewOrderResponse:
         """New Order.
 
@@ -128,6 +136,10 @@ class TradeApi:
         Note: Seed: Weight(UID) 1 (the ORDERS count) + Weight(IP) 1. Today a successful order costs
         request weight 0 (CL 2026-03-27); 1 is kept because the charge is reserved before the
         outcome is known.
+
+        validate=True checks the order against the symbol's exchange filters (cached exchangeInfo)
+        before sending and raises OrderFilterError; an OrderContext adds the reference price and
+        open-order counts (binance_async.rest.filters).
         """
         return cast("NewOrderResponse", await self._client.call_endpoint(
             _EP_NEW_ORDER,
@@ -148,6 +160,7 @@ class TradeApi:
                 "newOrderRespType": newOrderRespType,
                 "recvWindow": recvWindow,
             },
+            validate=validate,
         ))
 
     async def cancel_order(
@@ -231,6 +244,7 @@ class TradeApi:
         icebergQty: Decimal | str | float | None = None,
         newOrderRespType: NewOrderRespType | None = None,
         recvWindow: int | None = None,
+        validate: bool | OrderContext = False,
     ) -> Any:
         """Cancel an Existing Order and Send a New Order.
 
@@ -239,6 +253,10 @@ class TradeApi:
 
         Note: Seed: Weight(IP) 1; the seed text says the new order increases the order count by 1
         even when not attempted, so ORDERS 1 is charged too.
+
+        validate=True checks the order against the symbol's exchange filters (cached exchangeInfo)
+        before sending and raises OrderFilterError; an OrderContext adds the reference price and
+        open-order counts (binance_async.rest.filters).
         """
         return await self._client.call_endpoint(
             _EP_CANCEL_REPLACE,
@@ -263,6 +281,7 @@ class TradeApi:
                 "newOrderRespType": newOrderRespType,
                 "recvWindow": recvWindow,
             },
+            validate=validate,
         )
 
     async def open_orders(
@@ -328,6 +347,7 @@ class TradeApi:
         stopLimitTimeInForce: StopLimitTimeInForce | None = None,
         newOrderRespType: NewOrderRespType | None = None,
         recvWindow: int | None = None,
+        validate: bool | OrderContext = False,
     ) -> models.OrderList:
         """New OCO.
 
@@ -335,6 +355,10 @@ class TradeApi:
         order rate limits.
 
         Note: Seed: Weight(UID) 2 (two orders on the ORDERS count) + Weight(IP) 1.
+
+        validate=True checks the order against the symbol's exchange filters (cached exchangeInfo)
+        before sending and raises OrderFilterError; an OrderContext adds the reference price and
+        open-order counts (binance_async.rest.filters).
         """
         return cast("models.OrderList", await self._client.call_endpoint(
             _EP_NEW_OCO,
@@ -359,6 +383,7 @@ class TradeApi:
                 "newOrderRespType": newOrderRespType,
                 "recvWindow": recvWindow,
             },
+            validate=validate,
         ))
 
     async def cancel_oco(

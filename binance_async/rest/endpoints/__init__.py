@@ -10,7 +10,8 @@ typed API classes in `binance_async.rest.api` (generated from it by
   ``/api/v2/copy-trading/leader/followers/{followerUserId}`` match concrete paths.
 - ``get(family, name) -> Endpoint``: e.g. ``get("market", "depth")``; KeyError if unknown.
 - ``all_endpoints()``, ``families()``, ``by_family(family)``.
-- ``validate(endpoint, params) -> dict``: raises `binance_async.errors.ValidationError`.
+- ``validate(endpoint, params) -> dict``: raises `binance_async.errors.ValidationError`
+  (catalogue checks, then the extra rules of `binance_async.rest.endpoints.rules`).
 - ``Endpoint.signed``, ``.needs_api_key``, ``.charges(params)`` ((pool, weight) pairs),
   ``.render_path(params)``, ``.response_type(params)``.
 
@@ -28,6 +29,7 @@ import re
 
 import msgspec
 
+from . import rules as _rules  # noqa: F401  (registers the extra checks)
 from .spec import (
     ORDER_POOLS,
     ByLimit,

@@ -160,12 +160,19 @@ def _docstring(ep: Endpoint) -> list[str]:
     detail = f"``{ep.key}`` ({ep.security}). Weight: {ep.weight_text()}."
     if ep.counts_as_order:
         detail += " Counts toward the order rate limits."
-    if ep.envelope:
+    if ep.envelope and ep.response == "None":
+        detail += " The response envelope's ``data`` is null on success: returns None."
+    elif ep.envelope:
         detail += " The ``data`` of the response envelope is returned."
     lines = textwrap.wrap(title, WIDTH - 11)
     lines += ["", *textwrap.wrap(detail, WIDTH - 8)]
     if ep.note:
         lines += ["", *textwrap.wrap("Note: " + ep.note, WIDTH - 8)]
+    if ep.order_filters:
+        lines += ["", *textwrap.wrap(
+            "validate=True checks the order against the symbol's exchange filters (cached "
+            "exchangeInfo) before sending and raises OrderFilterError; an OrderContext adds the "
+            "reference price and open-order counts (binance_async.rest.filters).", WIDTH - 8)]
     lines[0] = '"""' + lines[0]
     lines.append('"""')
     return ["        " + line if line else "" for line in lines]
@@ -182,12 +189,16 @@ def _method(ep: Endpoint, aliases: _Aliases, unions: list[tuple[str, str]]) -> l
     for p in params:
         if not p.name.isidentifier() or keyword.iskeyword(p.name) or p.name == "self":
             raise ValueError(f"{ep.key}: parameter {p.name!r} is not a usable Python name")
+        if p.name == "validate" and ep.order_filters:
+            raise ValueError(f"{ep.key}: parameter 'validate' clashes with the option")
     mandatory = [p for p in params if p.mandatory]
     optional = [p for p in params if not p.mandatory]
     args = ["self"] + [f"{p.name}: {_py_type(ep, p, aliases)}" for p in mandatory]
-    if optional:
+    if optional or ep.order_filters:
         args.append("*")
         args += [f"{p.name}: {_py_type(ep, p, aliases)} | None = None" for p in optional]
+    if ep.order_filters:
+        args.append("validate: bool | OrderContext = False")
     ret = _return_type(ep)
     if ret is not None and "|" in ret:
         unions.append((_response_alias(ep), ret))
@@ -204,18 +215,23 @@ def _method(ep: Endpoint, aliases: _Aliases, unions: list[tuple[str, str]]) -> l
         out.append(tail)
     out += _docstring(ep)
     mapping = ", ".join(f'"{p.name}": {p.name}' for p in params)
-    call = f"self._client.call_endpoint({_ep_const(ep)}, {{{mapping}}})"
-    expr = f'cast("{ret}", await {call})' if ret else f"await {call}"
-    line = f"        return {expr}"
+    option = ", validate=validate" if ep.order_filters else ""
+    call = f"self._client.call_endpoint({_ep_const(ep)}, {{{mapping}}}{option})"
+    if ret == "None":
+        prefix, closing = "await ", "        )"
+        head_call = "        await self._client.call_endpoint("
+    elif ret:
+        prefix = f'return cast("{ret}", await '
+        head_call = f'        return cast("{ret}", await self._client.call_endpoint('
+        closing = "        ))"
+    else:
+        prefix, head_call = "return await ", "        return await self._client.call_endpoint("
+        closing = "        )"
+    line = f"        {prefix}{call}" + (")" if ret and ret != "None" else "")
     if len(line) <= WIDTH:
         out.append(line)
         return out
-    if ret:
-        out.append(f'        return cast("{ret}", await self._client.call_endpoint(')
-        closing = "        ))"
-    else:
-        out.append("        return await self._client.call_endpoint(")
-        closing = "        )"
+    out.append(head_call)
     out.append(f"            {_ep_const(ep)},")
     one = f"            {{{mapping}}},"
     if len(one) <= WIDTH:
@@ -224,6 +240,8 @@ def _method(ep: Endpoint, aliases: _Aliases, unions: list[tuple[str, str]]) -> l
         out.append("            {")
         out += [f'                "{p.name}": {p.name},' for p in params]
         out.append("            },")
+    if option:
+        out.append("            validate=validate,")
     out.append(closing)
     return out
 
@@ -261,7 +279,10 @@ def _family_module(family: str, eps: Iterable[Endpoint]) -> str:
     lines += ["from ..endpoints import get as _get", "", "if TYPE_CHECKING:"]
     if "models." in body or unions:
         lines.append("    from ... import models")
-    lines += ["    from ..endpoints import EndpointCaller", ""]
+    lines += ["    from ..endpoints import EndpointCaller"]
+    if "OrderContext" in body:
+        lines.append("    from ..filters import OrderContext")
+    lines.append("")
     for name, expr in unions:
         terms = expr.split(" | ")
         lines.append(f"    {name}: TypeAlias = (")

@@ -23,10 +23,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 from urllib.parse import quote
 
 import msgspec
+
+if TYPE_CHECKING:
+    from ..filters import OrderContext
 
 __all__ = [
     "ORDER_POOLS",
@@ -218,7 +221,10 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     another model by a parameter's value (``newOrderRespType``, ``type=MINI``). `envelope`
     ``"copy_leader"`` means the body arrives as ``{"code":200,"msg":"success","data":...}``.
     `body` ``"json"`` means the parameters go in a JSON request body (``recvWindow``,
-    ``timestamp`` and ``signature`` stay in the query string).
+    ``timestamp`` and ``signature`` stay in the query string). `order_filters` marks the
+    order-placing endpoints whose typed methods take ``validate=`` (client-side exchange filter
+    checks, see `binance_async.rest.filters`): ``"order"`` (one order), ``"oco"`` (the legacy
+    OCO pair) or ``"cancel_replace"`` (one new order replacing one open order).
     """
 
     family: str
@@ -236,6 +242,7 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     envelope: Literal["copy_leader"] | None = None
     data_source: str | None = None
     note: str = ""
+    order_filters: Literal["order", "oco", "cancel_replace"] | None = None
 
     @property
     def key(self) -> str:
@@ -319,6 +326,32 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 
         return _PATH_PARAM.sub(sub, self.path), rest
 
+    def path_values(self, path: str) -> dict[str, str] | None:
+        """The path parameters a concrete `path` gives, or None if it does not match.
+
+        ``/api/v2/copy-trading/leader/followers/123`` -> ``{"followerUserId": "123"}``
+        (percent-decoded). A placeholder left as is (``{followerUserId}``) is not a value.
+        """
+        from urllib.parse import unquote
+
+        if "{" not in self.path:
+            return {} if path == self.path else None
+        pattern = ""
+        last = 0
+        for match in _PATH_PARAM.finditer(self.path):
+            pattern += re.escape(self.path[last : match.start()])
+            pattern += f"(?P<{match.group(1)}>[^/]+)"
+            last = match.end()
+        pattern += re.escape(self.path[last:])
+        found = re.fullmatch(pattern, path)
+        if found is None:
+            return None
+        return {
+            name: unquote(value)
+            for name, value in found.groupdict().items()
+            if value != "{" + name + "}"
+        }
+
     def response_expr(self, params: Mapping[str, Any] | None = None) -> str | None:
         """The response type expression for a call with `params` (cases first)."""
         if params is not None:
@@ -340,25 +373,41 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
 class EndpointCaller(Protocol):
     """What the typed API classes need from a client: `Client.call_endpoint`."""
 
-    async def call_endpoint(self, endpoint: Endpoint, params: Mapping[str, Any]) -> Any:
-        """Validate, sign, charge, send and decode one call of `endpoint`."""
+    async def call_endpoint(
+        self,
+        endpoint: Endpoint,
+        params: Mapping[str, Any],
+        *,
+        validate: bool | OrderContext = False,
+    ) -> Any:
+        """Validate, sign, charge, send and decode one call of `endpoint`.
+
+        `validate` (order-placing endpoints only) checks the order against the symbol's
+        exchange filters first; an `OrderContext` adds what the filters need beyond
+        ``exchangeInfo`` (reference price, open-order counts, position).
+        """
         ...
 
 
 _TERM = re.compile(r"^(list\[)?models\.([A-Za-z0-9_]+)(\])?$")
+_NONE_TYPE: Any = type(None)
 
 
 @functools.cache
 def resolve_response(expr: str) -> Any:
     """Resolve a response type expression such as ``"list[models.Trade]"`` (cached).
 
-    The grammar is deliberately tiny: terms ``models.Name`` or ``list[models.Name]`` joined by
-    ``|``. Raises ValueError for anything else and AttributeError for an unknown model.
+    The grammar is deliberately tiny: terms ``models.Name``, ``list[models.Name]`` or ``None``
+    (the body must be JSON ``null``) joined by ``|``. Raises ValueError for anything else and
+    AttributeError for an unknown model.
     """
     from ... import models
 
     resolved: Any = None
     for term in expr.split("|"):
+        if term.strip() == "None":
+            resolved = _NONE_TYPE if resolved is None else resolved | None
+            continue
         match = _TERM.match(term.strip())
         if match is None or bool(match.group(1)) != bool(match.group(3)):
             raise ValueError(f"bad response type expression: {expr!r}")

@@ -2,9 +2,11 @@
 
 `validate` checks names (unknown names get a did-you-mean from difflib), mandatory parameters,
 Python types per catalogue type, and enum choices, and returns the parameters with None
-dropped, in catalogue order (``recvWindow`` last). It does not check cross-parameter rules
-(``symbol`` vs ``symbols``, type-dependent mandatory fields): the server's messages for those
-are precise, and the rules changed over time.
+dropped, in catalogue order (``recvWindow`` last). Cross-parameter rules are not
+checked in general (``symbol`` vs ``symbols``, type-dependent mandatory fields): the server's
+messages for those are precise, and the rules changed over time. Where a seed states such rules
+plainly (the copy-trading leader config), an extra check registered by endpoint name with
+`register_check` runs after the catalogue checks (see `binance_async.rest.endpoints.rules`).
 
 Accepted Python types:
 
@@ -23,14 +25,31 @@ from __future__ import annotations
 import difflib
 import enum
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ...errors import ValidationError
 from .spec import Endpoint, Param
 
-__all__ = ["RECV_WINDOW", "validate"]
+__all__ = ["RECV_WINDOW", "ExtraCheck", "register_check", "validate"]
+
+ExtraCheck = Callable[[Endpoint, Mapping[str, Any]], None]
+"""An extra rule: ``check(endpoint, params)`` raises `ValidationError` or returns None.
+
+`params` are the cleaned parameters (catalogue order, no Nones, types already checked)."""
+
+_EXTRA_CHECKS: dict[tuple[str, str], list[ExtraCheck]] = {}
+
+
+def register_check(family: str, name: str) -> Callable[[ExtraCheck], ExtraCheck]:
+    """Decorator: run the function after the catalogue checks of endpoint ``family.name``."""
+
+    def deco(check: ExtraCheck) -> ExtraCheck:
+        _EXTRA_CHECKS.setdefault((family, name), []).append(check)
+        return check
+
+    return deco
 
 RECV_WINDOW = Param(
     name="recvWindow",
@@ -123,7 +142,8 @@ def validate(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
     """Check `params` against `endpoint`; return them without Nones, in catalogue order.
 
     Raises `ValidationError` (with ``param`` and, where relevant, ``choices``) for an unknown
-    parameter, a missing mandatory one, a wrong type or a value outside the enum's choices.
+    parameter, a missing mandatory one, a wrong type, a value outside the enum's choices, or a
+    rule of the endpoint's registered extra checks.
     """
     allowed: dict[str, Param] = {p.name: p for p in endpoint.params}
     if endpoint.signed:
@@ -141,4 +161,6 @@ def validate(endpoint: Endpoint, params: Mapping[str, Any]) -> dict[str, Any]:
                 )
             continue
         out[name] = _check_value(endpoint, param, value)
+    for check in _EXTRA_CHECKS.get((endpoint.family, endpoint.name), ()):
+        check(endpoint, out)
     return out
