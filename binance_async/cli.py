@@ -4,6 +4,7 @@ Subcommands:
   endpoints   the endpoint catalogue, one line (or JSON object) per endpoint
   call        any catalogue call, signed when needed, printing the JSON response
   time        the server time and this machine's clock offset
+  sim         run the local Binance-compatible exchange
 """
 
 from __future__ import annotations
@@ -235,6 +236,10 @@ def _build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("time", help="server time and this machine's clock offset")
     p.add_argument("--base-url", default=DEFAULT_BASE_URL, help="REST base URL")
     p.set_defaults(func=_cmd_time, is_async=True)
+
+    from .sim.cli import add_sim_parser
+
+    add_sim_parser(sub)
     return parser
 
 

@@ -1,7 +1,12 @@
-"""``binance_async.sim``: a local Binance-compatible exchange, sans-I/O core.
+"""``binance_async.sim``: a local Binance-compatible exchange.
 
-This package is the exchange itself, with no networking: the REST and WebSocket layers (aiohttp)
-sit on top and only translate requests into calls on `Engine` and events into frames.
+The core (`Engine`, `SyntheticFlow`, ...) is the exchange itself, with no networking; the REST
+layer (`LocalExchange`, aiohttp.web) sits on top and only translates requests into calls on
+`Engine`, with the real exchange's security, parameter checks and rate limits.
+
+::
+
+    LocalExchange               REST server: routes, keys, limits, listenKeys, copy trading
 
 ::
 
@@ -13,7 +18,13 @@ sit on top and only translate requests into calls on `Engine` and events into fr
     SymbolSpec                  trading rules; synthetic_symbols(), symbols_from_exchange_info()
     SimError                    Binance code/msg/HTTP status of a rejected request
 
-Quick start::
+Quick start (a server)::
+
+    async with LocalExchange(symbols=["BTCUSDT", "ETHUSDT"], seed=1) as ex:
+        async with Client(ex.api_key, ex.api_secret, base_url=ex.rest_url) as client:
+            await client.market.depth("BTCUSDT")
+
+Quick start (the core alone)::
 
     from binance_async.sim import Engine, SyntheticFlow, synthetic_symbols
 
@@ -31,12 +42,16 @@ exact shapes; errors are `SimError(code, msg, http_status)`.
 
 from .accounts import Account, Balance
 from .book import Book, BookChanges, TopOfBook
+from .clock import SimClock
 from .engine import BookSnapshot, Engine
 from .errors import HistoryUnavailable, SimError
 from .flow import FlowConfig, SyntheticFlow
+from .limits import SimLimits
 from .market_data import INTERVALS, MarketData
 from .matching import Market
 from .orders import Order, OrderList
+from .security import ApiKey
+from .server import LocalExchange
 from .symbols import (
     DEFAULT_RATE_LIMITS,
     SymbolSpec,
@@ -51,6 +66,7 @@ __all__ = [
     "DEFAULT_RATE_LIMITS",
     "INTERVALS",
     "Account",
+    "ApiKey",
     "Balance",
     "Book",
     "BookChanges",
@@ -58,11 +74,14 @@ __all__ = [
     "Engine",
     "FlowConfig",
     "HistoryUnavailable",
+    "LocalExchange",
     "Market",
     "MarketData",
     "Order",
     "OrderList",
+    "SimClock",
     "SimError",
+    "SimLimits",
     "StreamCursor",
     "SymbolSpec",
     "SyntheticFlow",
