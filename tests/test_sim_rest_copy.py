@@ -61,6 +61,11 @@ async def test_sapi_copy_trading(ex: LocalExchange) -> None:
     assert r.body["data"]["isLeadTrader"] is False
     r = await signed(ex, "GET", "/sapi/v1/copy-trading/futures/leadSymbol")
     assert {"symbol": "BTCUSDT", "baseAsset": "BTC", "quoteAsset": "USDT"} in r.body["data"]
+    # today's exchange spells the path copyTrading; the seed's copy-trading is served too
+    today = await signed(ex, "GET", "/sapi/v1/copyTrading/futures/leadSymbol")
+    assert today.body == r.body
+    r = await signed(ex, "GET", "/sapi/v1/copyTrading/futures/userStatus")
+    assert r.body["data"]["isLeadTrader"] is True
 
 
 async def test_leader_queries(ex: LocalExchange) -> None:

@@ -489,14 +489,14 @@ class CopyTradingDesk:
     # --- SAPI copy trading ----------------------------------------------------------------------
 
     def user_status(self, account_id: str, now_ms: int) -> dict[str, Any]:
-        """``GET /sapi/v1/copy-trading/futures/userStatus``."""
+        """``GET /sapi/v1/copyTrading/futures/userStatus`` (seed: ``copy-trading``)."""
         ld = self.leaders.get(account_id)
         return {"code": "000000", "message": "success",
                 "data": {"isLeadTrader": ld is not None and ld.active, "time": now_ms},
                 "success": True}  # fmt: skip
 
     def lead_symbols(self) -> dict[str, Any]:
-        """``GET /sapi/v1/copy-trading/futures/leadSymbol`` (the lead symbol whitelist)."""
+        """``GET /sapi/v1/copyTrading/futures/leadSymbol``: the lead symbol whitelist."""
         data = [{"symbol": sym, "baseAsset": base, "quoteAsset": "USDT"}
                 for _, sym, base, _ in LEADER_SYMBOLS.values()]  # fmt: skip
         return {"code": "000000", "message": "success", "data": data, "success": True}

@@ -158,7 +158,8 @@ class RestApi:
         """One aiohttp route per catalogue endpoint (templates such as ``{followerUserId}``)."""
         by_path: dict[str, list[Endpoint]] = {}
         for ep in all_endpoints():
-            by_path.setdefault(ep.path, []).append(ep)
+            for path in ep.paths:
+                by_path.setdefault(path, []).append(ep)
         for path, eps in by_path.items():
             resource = app.router.add_resource(path)
             for ep in eps:
@@ -456,9 +457,9 @@ class RestApi:
             "GET /api/v3/rateLimit/order": lambda c: ex.server_limits.order_rate_limit_json(
                 c.account, c.now),
             # copy trading (SAPI) and the leader API v2
-            "GET /sapi/v1/copy-trading/futures/userStatus": lambda c: desk.user_status(
+            "GET /sapi/v1/copyTrading/futures/userStatus": lambda c: desk.user_status(
                 c.account, c.now),
-            "GET /sapi/v1/copy-trading/futures/leadSymbol": lambda c: desk.lead_symbols(),
+            "GET /sapi/v1/copyTrading/futures/leadSymbol": lambda c: desk.lead_symbols(),
             "GET /api/v2/copy-trading/leader/orders/current": lambda c: desk.current_orders(
                 c.account),
             "GET /api/v2/copy-trading/leader/orders/history": lambda c: desk.order_history(

@@ -29,11 +29,12 @@ class CopyTradingApi:
     async def user_status(self, *, recvWindow: int | None = None) -> models.CopyTradingUserStatus:
         """Get copy trading user status.
 
-        ``GET /sapi/v1/copy-trading/futures/userStatus`` (USER_DATA). Weight: SAPI_UID 20.
+        ``GET /sapi/v1/copyTrading/futures/userStatus`` (USER_DATA). Weight: SAPI_UID 20.
 
         Note: Weight not in the seed (OpenAPI YAML); 20 per developers.binance.com copy_trading docs
-        (Request Weight(UID) 20). Those docs spell the path /sapi/v1/copyTrading/futures/userStatus;
-        the seed's spelling is kept here.
+        (Request Weight(UID) 20). Today's exchange serves it at
+        /sapi/v1/copyTrading/futures/userStatus (sent); the seed's spelling is seed_path (also
+        looked up and served by the sim).
         """
         return cast("models.CopyTradingUserStatus", await self._client.call_endpoint(
             _EP_USER_STATUS,
@@ -43,11 +44,11 @@ class CopyTradingApi:
     async def lead_symbols(self, *, recvWindow: int | None = None) -> models.CopyTradingLeadSymbols:
         """Get lead trading symbol whitelist.
 
-        ``GET /sapi/v1/copy-trading/futures/leadSymbol`` (USER_DATA). Weight: SAPI_IP 20.
+        ``GET /sapi/v1/copyTrading/futures/leadSymbol`` (USER_DATA). Weight: SAPI_IP 20.
 
         Note: Weight not in the seed (OpenAPI YAML); developers.binance.com copy_trading docs give
-        Request Weight(IP) 20. Those docs spell the path /sapi/v1/copyTrading/futures/leadSymbol;
-        the seed's spelling is kept here.
+        Request Weight(IP) 20. Today's exchange serves it at /sapi/v1/copyTrading/futures/leadSymbol
+        (sent); the seed's spelling is seed_path (also looked up and served by the sim).
         """
         return cast("models.CopyTradingLeadSymbols", await self._client.call_endpoint(
             _EP_LEAD_SYMBOLS,

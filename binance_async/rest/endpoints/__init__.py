@@ -87,12 +87,12 @@ class Catalogue:
         self._families: dict[str, tuple[Endpoint, ...]] = {}
         grouped: dict[str, list[Endpoint]] = {}
         for ep in endpoints:
-            route = (ep.method, ep.path)
-            if route in self._by_route:
-                raise ValueError(f"duplicate endpoint {ep.key}")
+            for path in ep.paths:
+                if (ep.method, path) in self._by_route:
+                    raise ValueError(f"duplicate endpoint {ep.key}")
+                self._by_route[(ep.method, path)] = ep
             if (ep.family, ep.name) in self._by_name:
                 raise ValueError(f"duplicate name {ep.family}.{ep.name}")
-            self._by_route[route] = ep
             self._by_name[(ep.family, ep.name)] = ep
             grouped.setdefault(ep.family, []).append(ep)
             if "{" in ep.path:

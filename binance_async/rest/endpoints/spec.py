@@ -225,6 +225,8 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     order-placing endpoints whose typed methods take ``validate=`` (client-side exchange filter
     checks, see `binance_async.rest.filters`): ``"order"`` (one order), ``"oco"`` (the legacy
     OCO pair) or ``"cancel_replace"`` (one new order replacing one open order).
+    `seed_path` is the seed's spelling where today's exchange serves the endpoint at another
+    path (`path`, which the client sends); both are looked up and both are served by the sim.
     """
 
     family: str
@@ -243,11 +245,17 @@ class Endpoint(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     data_source: str | None = None
     note: str = ""
     order_filters: Literal["order", "oco", "cancel_replace"] | None = None
+    seed_path: str | None = None
 
     @property
     def key(self) -> str:
         """``"GET /api/v3/depth"``."""
         return f"{self.method} {self.path}"
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every path this endpoint answers at: `path`, then `seed_path` if it differs."""
+        return (self.path, self.seed_path) if self.seed_path else (self.path,)
 
     @property
     def signed(self) -> bool:
