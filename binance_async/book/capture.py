@@ -27,13 +27,11 @@ from pathlib import Path
 from typing import Literal, TypeAlias
 from urllib.parse import parse_qs, urlsplit
 
-import msgspec
-
 from ..models.depth import DEPTH_SNAPSHOT_RAW_DECODER, ENVELOPE_DECODER
+from ..models.streams import BookTickerEvent, StreamKind, decoder_for_kind
 from .sync import AnyEvent, DepthSync, Rule
 
 __all__ = [
-    "BookTickerRecord",
     "Record",
     "ReplayResult",
     "merge",
@@ -58,18 +56,7 @@ class Record:
     stream: str = ""
 
 
-class BookTickerRecord(msgspec.Struct, frozen=True, gc=False):
-    """A ``<symbol>@bookTicker`` event (spot has no ``e``; futures adds ``e``/``E``/``T``)."""
-
-    update_id: int = msgspec.field(name="u")
-    symbol: str = msgspec.field(name="s")
-    bid_price: str = msgspec.field(name="b")
-    bid_qty: str = msgspec.field(name="B")
-    ask_price: str = msgspec.field(name="a")
-    ask_qty: str = msgspec.field(name="A")
-
-
-_BOOK_TICKER_DECODER = msgspec.json.Decoder(BookTickerRecord)
+_BOOK_TICKER_DECODER = decoder_for_kind(StreamKind.BOOK_TICKER)
 
 
 def stream_kind(stream: str) -> tuple[str, Kind]:
@@ -198,7 +185,7 @@ def replay(
     """
     symbol = symbol.upper()
     mine = [r for r in records if r.symbol == symbol]
-    tickers: dict[int, BookTickerRecord] = {}
+    tickers: dict[int, BookTickerEvent] = {}
     for r in mine:
         if r.kind == "book_ticker":
             bt = _BOOK_TICKER_DECODER.decode(r.data)
@@ -216,7 +203,7 @@ def replay(
             return
         result.crosschecks += 1
         bid, ask = book.best_bid_text(), book.best_ask_text()
-        want = ((bt.bid_price, bt.bid_qty), (bt.ask_price, bt.ask_qty))
+        want = ((bt.bid_price, bt.bid_quantity), (bt.ask_price, bt.ask_quantity))
         if (bid, ask) != want:
             result.mismatches.append(f"u={u}: book {bid} {ask} != bookTicker {want}")
 
