@@ -6,7 +6,14 @@ layer (`LocalExchange`, aiohttp.web) sits on top and only translates requests in
 
 ::
 
-    LocalExchange               REST server: routes, keys, limits, listenKeys, copy trading
+    LocalExchange               REST + WebSocket server: routes, keys, limits, listenKeys,
+                                copy trading, market streams, user data, the WebSocket API
+    ├── WsCore / WsLimits       connections: attempts, message rate, ping/pong, lifetime
+    ├── StreamHub               /ws, /stream: control messages, fan-out (MarketSources)
+    ├── UserStreams             listenKey streams, account event fan-out
+    ├── WsApi                   /ws-api/v3: session logon, orders, user-data subscriptions
+    └── Faults                  faults on demand (+ /_sim/faults/<name>, /_sim/book)
+    ReplayServer                a recorded capture served as streams + /api/v3/depth
 
 ::
 
@@ -45,13 +52,16 @@ from .book import Book, BookChanges, TopOfBook
 from .clock import SimClock
 from .engine import BookSnapshot, Engine
 from .errors import HistoryUnavailable, SimError
+from .faults import Faults
 from .flow import FlowConfig, SyntheticFlow
 from .limits import SimLimits
 from .market_data import INTERVALS, MarketData
 from .matching import Market
 from .orders import Order, OrderList
+from .replay import ReplayServer, read_capture
 from .security import ApiKey
 from .server import LocalExchange
+from .stream_sources import MarketSources, parse_stream
 from .symbols import (
     DEFAULT_RATE_LIMITS,
     SymbolSpec,
@@ -60,7 +70,11 @@ from .symbols import (
     symbols_from_exchange_info,
     synthetic_symbols,
 )
+from .user_streams import UserStreams
 from .views import StreamCursor
+from .ws_api import WsApi
+from .ws_conn import WsCore, WsLimits
+from .ws_streams import StreamHub
 
 __all__ = [
     "DEFAULT_RATE_LIMITS",
@@ -72,22 +86,32 @@ __all__ = [
     "BookChanges",
     "BookSnapshot",
     "Engine",
+    "Faults",
     "FlowConfig",
     "HistoryUnavailable",
     "LocalExchange",
     "Market",
     "MarketData",
+    "MarketSources",
     "Order",
     "OrderList",
+    "ReplayServer",
     "SimClock",
     "SimError",
     "SimLimits",
     "StreamCursor",
+    "StreamHub",
     "SymbolSpec",
     "SyntheticFlow",
     "TopOfBook",
+    "UserStreams",
+    "WsApi",
+    "WsCore",
+    "WsLimits",
     "exchange_info_json",
     "load_exchange_info",
+    "parse_stream",
+    "read_capture",
     "symbols_from_exchange_info",
     "synthetic_symbols",
 ]

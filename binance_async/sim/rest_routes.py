@@ -151,6 +151,8 @@ class RestApi:
         self.examples = load_seed_examples()
         self.handlers: dict[str, Handler] = self._stateful()
         self.requests = 0
+        #: added to the clock for every request (the faults' server clock skew)
+        self.skew_ms = 0
 
     # --- routing --------------------------------------------------------------------------------
 
@@ -180,7 +182,7 @@ class RestApi:
     async def dispatch(self, request: web.Request, ep: Endpoint) -> web.Response:
         ex = self.ex
         self.requests += 1
-        now = ex.clock.now_ms()
+        now = ex.clock.now_ms() + self.skew_ms
         ip = request.remote or "unknown"
         raw_path = request.raw_path
         raw_query = raw_path.split("?", 1)[1] if "?" in raw_path else ""

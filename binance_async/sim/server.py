@@ -1,4 +1,5 @@
-"""`LocalExchange`: a Binance-compatible REST server on aiohttp.web, backed by the sim `Engine`.
+"""`LocalExchange`: a Binance-compatible REST + WebSocket server on aiohttp.web, backed by the
+sim `Engine`.
 
 ::
 
@@ -17,6 +18,14 @@ The demo account ``"demo"`` has generous balances and is a copy-trading leader; 
 ``ed25519_api_key`` + ``ed25519_private_key_pem``, and a read-only HMAC key
 ``read_only_api_key`` / ``read_only_api_secret``. `create_api_key` makes more (other accounts,
 your own public keys).
+
+WebSocket (same port): market streams and listenKey user streams at ``ex.ws_url``
+(``/ws/<stream>``, ``/stream?streams=a/b``; `ws_streams`, `stream_sources`, `user_streams`),
+the WebSocket API at ``ex.ws_api_url`` (`ws_api`), with the exchange's connection rules
+(``ws_limits``, `ws_conn.WsLimits`). ``ex.faults`` injects faults (`faults`, also at
+``POST /_sim/faults/<name>``); ``ex.true_book(symbol, update_id)`` and ``GET /_sim/book`` give
+the ground truth. ``speed=60`` runs simulated time 60x faster: listenKey validity, connection
+lifetime, pings, bans, kline and ticker windows all follow ``ex.clock``.
 
 Many symbols: the flow's per-symbol rate and book depth scale down with the symbol count
 (``flow_rate`` overrides the rate, ``flow`` the whole config) and, past 64 symbols, the books
@@ -38,18 +47,24 @@ from aiohttp import web
 
 from .clock import SimClock
 from .copy_leader import CopyTradingDesk
-from .engine import Engine
+from .engine import BookSnapshot, Engine
+from .faults import Faults
 from .flow import FlowConfig, SyntheticFlow
 from .limits import ServerLimits, SimLimits
 from .listen_keys import ListenKeys
 from .rest_routes import RestApi
 from .security import ApiKey, KeyStore, KeyType
+from .stream_sources import MarketSources
 from .symbols import (
     SymbolSpec,
     load_exchange_info,
     symbols_from_exchange_info,
     synthetic_symbols,
 )
+from .user_streams import UserStreams
+from .ws_api import WsApi
+from .ws_conn import WsCore, WsLimits
+from .ws_streams import StreamHub
 
 __all__ = ["DEFAULT_SYMBOLS", "LocalExchange", "make_app"]
 
@@ -93,11 +108,16 @@ class LocalExchange:
         limits: SimLimits | None = None,
         clock: SimClock | None = None,
         tick_seconds: float = 0.075,
+        speed: float | None = None,
+        ws_limits: WsLimits | None = None,
+        strict_symbols: bool = False,
     ) -> None:
         self.seed = seed
         self.host = host
         self.port = port
-        self.clock = clock or SimClock()
+        self.clock = clock or SimClock(speed=speed or 1.0)
+        if clock is not None and speed is not None:
+            self.clock.speed = speed
         self.limits = limits or SimLimits()
         self.tick_seconds = tick_seconds
         now = self.clock.now_ms()
@@ -107,6 +127,15 @@ class LocalExchange:
         self.server_limits = ServerLimits(self.limits)
         self.keys = KeyStore(seed)
         self.listen_keys = ListenKeys(seed)
+        # WebSocket side: one connection registry, the market / listenKey stream hub
+        self.ws = WsCore(self.clock, ws_limits, self.server_limits)
+        self.user_streams = UserStreams(self)
+        self.market_sources = MarketSources(self.engine, strict_symbols=strict_symbols,
+                                            user=self.user_streams)  # fmt: skip
+        self.streams = StreamHub(self.ws, self.market_sources)
+        self.user_streams.hub = self.streams
+        self.ws.pumps.append(self.streams.pump)
+        self.ws_api = WsApi(self)
         self.copy_trading = CopyTradingDesk(seed)
         self.copy_trading.add_leader(DEMO_ACCOUNT, now)
         self._hooked: set[str] = set()
@@ -125,6 +154,7 @@ class LocalExchange:
         self._symbol_json: dict[str, dict[str, Any]] = {}
         self.responses: dict[int, int] = {}
         self.rest = RestApi(self)
+        self.faults = Faults(self)
         self.app = make_app(self)
         self._runner: web.AppRunner | None = None
         self._task: asyncio.Task[None] | None = None
@@ -240,6 +270,25 @@ class LocalExchange:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    @property
+    def ws_url(self) -> str:
+        """``ws://127.0.0.1:PORT``: the stream base (``/ws/<stream>``, ``/stream?streams=``)."""
+        return "ws" + self.rest_url[4:]
+
+    @property
+    def ws_api_url(self) -> str:
+        """``ws://127.0.0.1:PORT/ws-api/v3``: the WebSocket API."""
+        return self.ws_url + "/ws-api/v3"
+
+    # --- ground truth ---------------------------------------------------------------------------
+
+    def true_book(self, symbol: str, update_id: int | None = None) -> BookSnapshot:
+        """The exact book of `symbol` at `update_id` (default: now), every level, as Decimals.
+
+        `HistoryUnavailable` when the id is older than the book's retention (or in the future).
+        """
+        return self.engine.true_book(symbol, update_id)
+
     # --- exchangeInfo -------------------------------------------------------------------------
 
     def exchange_info_body(
@@ -305,6 +354,7 @@ class LocalExchange:
         if not self._pending:
             self._ready.set()
         self._task = asyncio.create_task(self._run(), name="binance_async.sim flow")
+        self.ws.start()
 
     async def stop(self) -> None:
         """Stop the flow task and the server. Idempotent."""
@@ -313,6 +363,7 @@ class LocalExchange:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.ws.stop()
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
@@ -362,6 +413,13 @@ class LocalExchange:
             "api_keys": len(self.keys),
             "refused_429": self.server_limits.refused_429,
             "refused_418": self.server_limits.refused_418,
+            "ws": {
+                **self.ws.statistics(),
+                **self.streams.statistics(),
+                "ws_api_requests": self.ws_api.requests,
+                "user_events": self.user_streams.events,
+                "faults_injected": self.faults.injected,
+            },
         }
 
     def __repr__(self) -> str:
@@ -405,8 +463,12 @@ _EXCHANGE: web.AppKey[Any] = web.AppKey("binance_async.sim.exchange")
 
 
 def make_app(ex: LocalExchange) -> web.Application:
-    """The aiohttp application of `ex`: every catalogue route, plus Binance-like 404 / 405."""
-    app = web.Application(middlewares=[_not_found], client_max_size=1 << 20)
+    """The aiohttp application of `ex`: every catalogue route, plus Binance-like 404 / 405, the
+    WebSocket endpoints (``/ws``, ``/stream``, ``/ws-api/v3``) and the ``/_sim`` control routes."""
+    app = web.Application(middlewares=[_not_found, ex.faults.middleware], client_max_size=1 << 20)
     app[_EXCHANGE] = ex
     ex.rest.add_routes(app)
+    ex.streams.add_routes(app)
+    ex.ws_api.add_routes(app)
+    ex.faults.add_routes(app)
     return app
