@@ -13,12 +13,16 @@ from .errors import (
     IPBanned,
     OrderFilterError,
     RateLimited,
+    StreamError,
+    StreamOverflow,
+    SubscriptionRefused,
     TransportError,
     ValidationError,
 )
 from .rest.filters import OrderContext, round_price, round_qty
 from .rest.ratelimit import RateLimiter
 from .rest.session import Client, RetryPolicy
+from .streams.manager import StreamGap, StreamManager, Subscription
 
 __version__ = "0.1.0"
 
@@ -37,6 +41,12 @@ __all__ = [
     "RetryPolicy",
     "RsaSigner",
     "ServerClock",
+    "StreamError",
+    "StreamGap",
+    "StreamManager",
+    "StreamOverflow",
+    "Subscription",
+    "SubscriptionRefused",
     "TransportError",
     "ValidationError",
     "__version__",

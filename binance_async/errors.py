@@ -6,6 +6,9 @@
     ├── TransportError                      network trouble before a response arrived
     │   ├── ConnectError (ConnectionError)  could not connect / connection dropped
     │   └── RequestTimeout (TimeoutError)   no response in time (asyncio.TimeoutError too)
+    ├── StreamError                         a WebSocket stream problem (not an API reply)
+    │   ├── SubscriptionRefused             the exchange refused a SUBSCRIBE (code, msg)
+    │   └── StreamOverflow                  a subscriber's bounded queue overflowed ("raise")
     ├── ValidationError (ValueError)        bad input caught before anything was sent
     │   └── OrderFilterError                an order breaks an exchange filter (client check)
     └── APIError                            the server answered with an error
@@ -90,7 +93,10 @@ __all__ = [
     "RequestError",
     "RequestTimeout",
     "SavingsError",
+    "StreamError",
+    "StreamOverflow",
     "SubAccountError",
+    "SubscriptionRefused",
     "TooManyOrders",
     "TransportError",
     "Unauthorized",
@@ -119,6 +125,28 @@ class ConnectError(TransportError, ConnectionError):
 
 class RequestTimeout(TransportError, TimeoutError):
     """No response within the timeout. Also an `asyncio.TimeoutError` (== `TimeoutError`)."""
+
+
+class StreamError(BinanceError):
+    """A WebSocket stream problem that is not an API error reply."""
+
+
+class SubscriptionRefused(StreamError):
+    """The exchange (or a local check) refused to subscribe ``streams``."""
+
+    def __init__(self, streams: tuple[str, ...], code: int | None, msg: str) -> None:
+        self.streams = streams
+        self.code = code
+        self.msg = msg
+        super().__init__(f"subscription refused for {', '.join(streams)}: {msg} (code {code})")
+
+
+class StreamOverflow(StreamError):
+    """A subscriber's bounded queue was full under the ``"raise"`` overflow policy."""
+
+    def __init__(self, message: str, *, maxsize: int) -> None:
+        self.maxsize = maxsize
+        super().__init__(message)
 
 
 class ValidationError(BinanceError, ValueError):

@@ -53,6 +53,7 @@ from .ratelimit import RateLimiter
 from .transport import AiohttpTransport, HttpRequest, HttpResponse, Transport
 
 if TYPE_CHECKING:
+    from ..streams.manager import StreamManager
     from .endpoints import Endpoint
 
 __all__ = ["DEFAULT_BASE_URL", "Client", "RetryPolicy"]
@@ -201,22 +202,38 @@ class Client(TypedApiMixin):
         self._symbols: dict[str, SymbolInfo] = {}
         self._closed = False
         self._entered = False
+        self._streams: StreamManager | None = None
         self._stats = {"requests": 0, "retries": 0, "errors": 0, "time_syncs": 0}
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def __aenter__(self) -> Client:
+        from ..streams.manager import StreamManager
+
         self._entered = True
+        manager = StreamManager(self.stream_url)
+        await manager.__aenter__()
+        self._streams = manager
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
     async def close(self) -> None:
-        """Close the transport. Idempotent."""
+        """Close the stream connections and the transport. Idempotent."""
+        manager, self._streams = self._streams, None
+        if manager is not None:
+            await manager.aclose()
         if not self._closed:
             self._closed = True
             await self._transport.close()
+
+    @property
+    def streams(self) -> StreamManager:
+        """The market-stream multiplexer (running inside ``async with Client(...)``)."""
+        if self._streams is None:
+            raise RuntimeError("client.streams needs 'async with Client(...) as client'")
+        return self._streams
 
     def __del__(self) -> None:
         transport = getattr(self, "_transport", None)

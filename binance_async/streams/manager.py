@@ -1,0 +1,591 @@
+"""`StreamManager`: many market-stream subscriptions over few WebSocket connections.
+
+::
+
+    async with Client(...) as client:
+        async with client.streams.subscribe("btcusdt@trade", "ethusdt@depth@100ms") as sub:
+            async for event in sub:           # typed events, or StreamGap markers
+                if isinstance(event, StreamGap):
+                    ...                       # resync what depends on event.streams
+                else:
+                    print(event.symbol, event)
+
+Routing, sharding, control messages, throttling, reconnect replay and rotation are decided by
+the sans-I/O `StreamProtocol`; this module performs its actions (`WsConnection` per socket)
+and delivers its events into bounded per-subscriber queues.
+
+Overflow policies (``maxsize`` items per subscription, never unbounded):
+
+- ``"wait"``: the connection's reader waits until the subscriber has room (the socket slows
+  down; other subscribers of that connection wait too). A task that stops reading its own
+  ``"wait"`` subscription while awaiting ``sub.add(...)`` can stall the acknowledgement
+  behind its full queue: read concurrently, or use another policy.
+- ``"drop_oldest"``: the oldest events are dropped, counted (``sub.dropped``), and a
+  `StreamGap` (reason ``"overflow"``) is yielded before the next event.
+- ``"raise"``: the iterator raises `StreamOverflow`.
+
+Gap markers: after a reconnect (or a refused re-subscribe) each affected subscriber gets a
+`StreamGap(streams, reason)` in its iteration (and ``on_gap`` is called if given).
+``raw=True`` yields ``(receive_time_ns, frame_bytes)`` tuples, for recorders.
+
+All tasks live in the manager's TaskGroup (entered by the client's ``async with``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+import msgspec
+
+from ..errors import StreamOverflow, SubscriptionRefused
+from .actions import (
+    Ack,
+    Close,
+    Deliver,
+    Dropped,
+    Gap,
+    Malformed,
+    Open,
+    Pong,
+    Refused,
+    Resumed,
+    Send,
+)
+from .config import StreamConfig
+from .connection import WsConnection
+from .protocol import StreamProtocol
+
+__all__ = ["Lifecycle", "Overflow", "StreamGap", "StreamManager", "Subscription"]
+
+log = logging.getLogger("binance_async.streams")
+
+Overflow: TypeAlias = Literal["wait", "drop_oldest", "raise"]
+
+
+class StreamGap(msgspec.Struct, frozen=True):
+    """Events of ``streams`` may be missing here (reconnect, overflow, refusal): resync."""
+
+    streams: tuple[str, ...]
+    reason: str
+
+
+class Lifecycle(msgspec.Struct, frozen=True):
+    """A lifecycle signal: ``kind`` is connected, subscribed, gap, reconnected, rotated,
+    resumed, dropped or closed."""
+
+    kind: str
+    conn_id: int | None = None
+    streams: tuple[str, ...] = ()
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class StreamStats:
+    messages: int = 0
+    bytes: int = 0
+    lag_ms_last: float | None = None
+    lag_ms_max: float = 0.0
+
+
+@dataclass(slots=True)
+class ConnStats:
+    url: str = ""
+    frames: int = 0
+    bytes: int = 0
+    sent: int = 0
+    closed_reason: str = ""
+
+
+class Subscription:
+    """A set of streams with a bounded queue; ``async with`` it, then ``async for`` it."""
+
+    def __init__(
+        self,
+        manager: StreamManager,
+        streams: Iterable[str],
+        *,
+        overflow: Overflow = "wait",
+        maxsize: int = 1024,
+        raw: bool = False,
+        on_gap: Callable[[StreamGap], None] | None = None,
+    ) -> None:
+        if overflow not in ("wait", "drop_oldest", "raise"):
+            raise ValueError("overflow is 'wait', 'drop_oldest' or 'raise'")
+        if maxsize < 1:
+            raise ValueError("maxsize must be >= 1")
+        self.id = next(manager._ids)
+        self._m = manager
+        self._initial = tuple(streams)
+        self.overflow = overflow
+        self.maxsize = maxsize
+        self.raw = raw
+        self.on_gap = on_gap
+        self._q: deque[Any] = deque()
+        self._size = 0  # data items in _q (markers not counted)
+        self._readable = asyncio.Event()
+        self._writable = asyncio.Event()
+        self._writable.set()
+        self._error: BaseException | None = None
+        self._closed = False
+        self._pending_drop: set[str] = set()
+        self.received = 0
+        self.dropped = 0
+        self.gaps = 0
+        self.high_water = 0
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def streams(self) -> frozenset[str]:
+        return self._m._proto.subscriptions(self.id)
+
+    async def __aenter__(self) -> Subscription:
+        self._m._subs[self.id] = self
+        try:
+            await self.add(*self._initial)
+        except BaseException:
+            self._leave()
+            raise
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._leave()
+
+    def _leave(self) -> None:
+        self._closed = True
+        self._readable.set()
+        m = self._m
+        if m._subs.pop(self.id, None) is not None and not m._stopped:
+            m._proto.unsubscribe_all(self.id, m._now())
+            m._pump()
+
+    async def add(self, *streams: str) -> None:
+        """Subscribe to more streams; returns once the exchange acknowledged them all."""
+        if streams:
+            await self._m._request(self.id, streams)
+
+    async def remove(self, *streams: str) -> None:
+        """Unsubscribe from streams (deliveries stop at once)."""
+        m = self._m
+        m._proto.unsubscribe(self.id, streams, m._now())
+        m._pump()
+
+    # -- iteration -------------------------------------------------------------------------
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self
+
+    async def __anext__(self) -> Any:
+        while True:
+            if self._error is not None:
+                raise self._error
+            q = self._q
+            if self._pending_drop:
+                gap = StreamGap(tuple(sorted(self._pending_drop)), "overflow")
+                self._pending_drop.clear()
+                return gap
+            if q:
+                item = q.popleft()
+                if type(item) is not StreamGap:
+                    self._size -= 1
+                    if self._size < self.maxsize and not self._writable.is_set():
+                        self._writable.set()
+                return item
+            if self._closed:
+                raise StopAsyncIteration
+            self._readable.clear()
+            await self._readable.wait()
+
+    def qsize(self) -> int:
+        return self._size
+
+    # -- producer side (sync, called by the manager) ---------------------------------------
+
+    def _push(self, item: Any, stream: str) -> bool:
+        """Queue one event; True if the producer must wait for room (``wait`` policy)."""
+        if self._error is not None or self._closed:
+            return False
+        self.received += 1
+        if self._size >= self.maxsize:
+            if self.overflow == "raise":
+                self._error = StreamOverflow(
+                    f"subscription {self.id}: queue full ({self.maxsize} events)",
+                    maxsize=self.maxsize,
+                )
+                self._readable.set()
+                return False
+            if self.overflow == "drop_oldest":
+                q = self._q
+                for i, old in enumerate(q):
+                    if type(old) is not StreamGap:
+                        del q[i]
+                        break
+                self._size -= 1
+                self.dropped += 1
+                self._m._dropped += 1
+                self._pending_drop.add(stream)
+        self._q.append(item)
+        self._size += 1
+        if self._size > self.high_water:
+            self.high_water = self._size
+        self._readable.set()
+        if self._size >= self.maxsize and self.overflow == "wait":
+            self._writable.clear()
+            return True
+        return False
+
+    def _gap(self, streams: tuple[str, ...], reason: str) -> None:
+        if self._closed:
+            return
+        self.gaps += 1
+        q = self._q
+        if q and type(q[-1]) is StreamGap:  # merge consecutive markers: stays bounded
+            last = q.pop()
+            streams = tuple(sorted(set(last.streams) | set(streams)))
+            reason = last.reason if last.reason == reason else f"{last.reason}; {reason}"
+        marker = StreamGap(streams, reason)
+        q.append(marker)
+        self._readable.set()
+        if self.on_gap is not None:
+            self.on_gap(marker)
+
+    def __repr__(self) -> str:
+        n = len(self.streams)
+        return f"Subscription(id={self.id}, streams={n}, overflow={self.overflow!r})"
+
+
+@dataclass
+class _State:
+    conns: dict[int, WsConnection] = field(default_factory=dict)
+    tasks: dict[int, asyncio.Task[None]] = field(default_factory=dict)
+
+
+class StreamManager:
+    """Market-stream multiplexer (see the module docstring). Enter it with ``async with``
+    (the client does) before subscribing."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        config: StreamConfig | None = None,
+        protocol: StreamProtocol | None = None,
+        open_timeout: float = 10.0,
+        on_lifecycle: Callable[[Lifecycle], None] | None = None,
+    ) -> None:
+        if protocol is None:
+            if config is None:
+                config = StreamConfig(base_url=base_url)
+            protocol = StreamProtocol(config)
+        self._proto = protocol
+        self.on_lifecycle = on_lifecycle
+        self._open_timeout = open_timeout
+        self._ids = itertools.count(1)
+        self._subs: dict[int, Subscription] = {}
+        self._waiters: dict[int, asyncio.Future[None]] = {}
+        self._st = _State()
+        self._tg: asyncio.TaskGroup | None = None
+        self._driver: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._armed = float("inf")
+        self._stopped = False
+        self._frame: tuple[int, int, bytes] | None = None  # conn_id, ns, data being fed
+        self._malformed = 0
+        self._dropped = 0
+        self._stream_stats: dict[str, StreamStats] = {}
+        self._conn_stats: dict[int, ConnStats] = {}
+        self._blocked: list[Subscription] = []
+
+    @property
+    def protocol(self) -> StreamProtocol:
+        return self._proto
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> StreamManager:
+        self._tg = tg = asyncio.TaskGroup()
+        await tg.__aenter__()
+        self._driver = tg.create_task(self._drive(), name="binance_async.streams.driver")
+        return self
+
+    async def __aexit__(self, et: Any = None, exc: Any = None, tb: Any = None) -> None:
+        await self.aclose(et, exc, tb)
+
+    async def aclose(self, et: Any = None, exc: Any = None, tb: Any = None) -> None:
+        tg, self._tg = self._tg, None
+        if tg is None:
+            return
+        self._stopped = True
+        for sub in list(self._subs.values()):
+            sub._closed = True
+            sub._readable.set()
+        for fut in self._waiters.values():
+            if not fut.done():
+                fut.cancel()
+        if self._driver is not None:
+            self._driver.cancel()
+        for task in self._st.tasks.values():
+            task.cancel()
+        await tg.__aexit__(None, None, None)
+        self._signal(Lifecycle("closed"))
+
+    def subscribe(
+        self,
+        *streams: str,
+        overflow: Overflow = "wait",
+        maxsize: int = 1024,
+        raw: bool = False,
+        on_gap: Callable[[StreamGap], None] | None = None,
+    ) -> Subscription:
+        """A `Subscription` to ``streams``; ``async with`` it to subscribe (acknowledged)."""
+        if self._tg is None:
+            raise RuntimeError("the stream manager is not running (use 'async with client')")
+        return Subscription(
+            self, streams, overflow=overflow, maxsize=maxsize, raw=raw, on_gap=on_gap
+        )
+
+    def rotate_all(self, reason: str = "requested") -> None:
+        """Make-before-break rotation of every active connection."""
+        now = self._now()
+        for info in self._proto.connections():
+            if info.role == "active" and info.state == "open":
+                self._proto.rotate(info.conn_id, now, reason)
+        self._pump()
+
+    # -- internals -------------------------------------------------------------------------
+
+    @staticmethod
+    def _now() -> float:
+        return time.monotonic()
+
+    def _signal(self, ev: Lifecycle) -> None:
+        log.debug("stream lifecycle: %s", ev)
+        if self.on_lifecycle is not None:
+            self.on_lifecycle(ev)
+
+    async def _request(self, sid: int, streams: tuple[str, ...]) -> None:
+        if self._tg is None:
+            raise RuntimeError("the stream manager is not running")
+        req = self._proto.subscribe(sid, streams, self._now())
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters[req.id] = fut
+        try:
+            self._pump()
+            await fut
+        finally:
+            self._waiters.pop(req.id, None)
+
+    async def _drive(self) -> None:
+        proto = self._proto
+        while True:
+            self._pump()
+            wake = proto.next_wakeup()
+            self._armed = float("inf") if wake is None else wake
+            self._wake.clear()
+            timeout = None if wake is None else max(0.0, wake - self._now())
+            try:
+                async with asyncio.timeout(timeout):
+                    await self._wake.wait()
+            except TimeoutError:
+                pass
+            proto.tick(self._now())
+
+    def _pump(self) -> None:
+        """Perform the core's network actions and dispatch its application events (sync)."""
+        proto = self._proto
+        st = self._st
+        for act in proto.data_to_send(self._now()):
+            if type(act) is Send:
+                conn = st.conns.get(act.conn_id)
+                if conn is not None:
+                    conn.send(act.payload)
+            elif type(act) is Open:
+                self._open(act)
+            elif type(act) is Close:
+                conn = st.conns.get(act.conn_id)
+                if conn is not None:
+                    conn.abandoned = True
+                    conn.close(act.code, act.reason)
+                    if conn.opened_ns is None:
+                        task = st.tasks.get(act.conn_id)
+                        if task is not None:
+                            task.cancel()
+                if act.code == 1000:
+                    self._signal(Lifecycle("rotated", act.conn_id, detail=act.reason))
+            else:
+                assert type(act) is Pong  # websockets already answered the ping
+        events = proto.events_received()
+        if events:
+            self._dispatch(events)
+        wake = proto.next_wakeup()
+        if wake is not None and wake < self._armed:
+            self._armed = wake
+            self._wake.set()
+
+    def _open(self, act: Open) -> None:
+        tg = self._tg
+        if tg is None:
+            return
+        conn = WsConnection(
+            act.conn_id,
+            act.url,
+            on_open=self._on_open,
+            on_frame=self._on_frame,
+            on_ping=self._on_ping,
+            on_closed=self._on_closed,
+            open_timeout=self._open_timeout,
+        )
+        self._st.conns[act.conn_id] = conn
+        self._conn_stats[act.conn_id] = ConnStats(url=act.url)
+        self._st.tasks[act.conn_id] = tg.create_task(conn.run(), name=f"ws-conn-{act.conn_id}")
+
+    def _on_open(self, conn: WsConnection) -> None:
+        self._proto.connection_opened(conn.conn_id, self._now())
+        self._signal(Lifecycle("connected", conn.conn_id, detail=conn.url[:200]))
+        self._pump()
+
+    def _on_ping(self, conn: WsConnection, payload: bytes) -> None:
+        self._proto.receive_ping(conn.conn_id, payload, self._now())
+        self._pump()
+
+    def _on_closed(self, conn: WsConnection, reason: str, was_open: bool) -> None:
+        st = self._st
+        st.conns.pop(conn.conn_id, None)
+        st.tasks.pop(conn.conn_id, None)
+        cs = self._conn_stats.get(conn.conn_id)
+        if cs is not None:
+            cs.frames, cs.bytes, cs.sent, cs.closed_reason = (
+                conn.frames, conn.bytes, conn.sent, reason)  # fmt: skip
+        if self._stopped:
+            return
+        if was_open:
+            self._proto.connection_lost(conn.conn_id, self._now(), reason)
+        else:
+            self._proto.connection_failed(conn.conn_id, self._now(), reason)
+        if not conn.abandoned:
+            self._signal(Lifecycle("disconnected", conn.conn_id, detail=reason))
+        self._pump()
+
+    def _on_frame(self, conn: WsConnection, data: bytes, ns: int) -> Any:
+        self._frame = (conn.conn_id, ns, data)
+        self._proto.receive_frame(conn.conn_id, data, self._now())
+        self._pump()
+        self._frame = None
+        if self._blocked:
+            return self._wait_room()
+        return None
+
+    async def _wait_room(self) -> None:
+        blocked, self._blocked = self._blocked, []
+        for sub in blocked:
+            while sub._size >= sub.maxsize and not sub._closed and sub._error is None:
+                await sub._writable.wait()
+
+    def _dispatch(self, events: list[Any]) -> None:
+        subs = self._subs
+        frame = self._frame
+        for ev in events:
+            t = type(ev)
+            if t is Deliver:
+                stream = ev.stream
+                ss = self._stream_stats.get(stream)
+                if ss is None:
+                    ss = self._stream_stats[stream] = StreamStats()
+                ss.messages += 1
+                raw_item: Any = None
+                if frame is not None and frame[0] == ev.conn_id:
+                    ss.bytes += len(frame[2])
+                    et = getattr(ev.event, "event_time", None)
+                    if type(et) is int:
+                        lag = frame[1] / 1e6 - et
+                        ss.lag_ms_last = lag
+                        if lag > ss.lag_ms_max:
+                            ss.lag_ms_max = lag
+                    raw_item = (frame[1], frame[2])
+                for sid in ev.subscribers:
+                    sub = subs.get(sid)
+                    if sub is None:
+                        continue
+                    item = ev.event
+                    if sub.raw:
+                        item = raw_item if raw_item is not None else (time.time_ns(), b"")
+                    if sub._push(item, stream):
+                        self._blocked.append(sub)
+            elif t is Ack:
+                fut = self._waiters.get(ev.request.id)
+                if fut is not None and not fut.done():
+                    fut.set_result(None)
+                if ev.request.op == "subscribe":
+                    self._signal(Lifecycle("subscribed", streams=ev.request.streams))
+            elif t is Refused:
+                fut = self._waiters.get(ev.request.id)
+                if fut is not None and not fut.done():
+                    fut.set_exception(SubscriptionRefused(ev.streams, ev.code, ev.msg))
+            elif t is Gap or t is Dropped:
+                reason = ev.reason if t is Gap else f"refused on resubscribe: {ev.msg}"
+                for sid in ev.subscribers:
+                    sub = subs.get(sid)
+                    if sub is not None:
+                        sub._gap(ev.streams, reason)
+                self._signal(Lifecycle("gap" if t is Gap else "dropped", streams=ev.streams,
+                                       detail=reason))  # fmt: skip
+            elif t is Resumed:
+                self._signal(Lifecycle("reconnected", streams=ev.streams))
+            elif t is Malformed:
+                self._malformed += 1
+                log.warning("malformed frame on connection %s skipped: %s", ev.conn_id, ev.error)
+
+    # -- observability ---------------------------------------------------------------------
+
+    def statistics(self) -> dict[str, Any]:
+        """Counters: protocol totals, per connection, per stream, per subscription."""
+        p = self._proto.statistics()
+        conns = {}
+        for cid, cs in self._conn_stats.items():
+            live = self._st.conns.get(cid)
+            if live is not None:
+                cs.frames, cs.bytes, cs.sent = live.frames, live.bytes, live.sent
+            conns[cid] = {"url": cs.url[:120], "frames": cs.frames, "bytes": cs.bytes,
+                          "sent": cs.sent, "open": live is not None,
+                          "closed_reason": cs.closed_reason}  # fmt: skip
+        return {
+            "frames": p.frames,
+            "delivered": p.delivered,
+            "duplicates": p.duplicates,
+            "malformed": self._malformed,
+            "reconnects": p.reconnects,
+            "rotations": p.rotations,
+            "gaps": p.gaps,
+            "opens": p.opens,
+            "control_sent": p.control_sent,
+            "pongs_sent": p.pongs_sent,
+            "dropped": self._dropped,
+            "connections": conns,
+            "streams": {
+                s: {
+                    "messages": v.messages,
+                    "bytes": v.bytes,
+                    "lag_ms_last": v.lag_ms_last,
+                    "lag_ms_max": v.lag_ms_max,
+                }
+                for s, v in self._stream_stats.items()
+            },
+            "subscriptions": {
+                sid: {
+                    "streams": len(s.streams),
+                    "received": s.received,
+                    "dropped": s.dropped,
+                    "gaps": s.gaps,
+                    "high_water": s.high_water,
+                    "queued": s._size,
+                }
+                for sid, s in self._subs.items()
+            },
+        }
