@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import textwrap
 from pathlib import Path
@@ -37,3 +38,12 @@ def test_quickstart_has_exactly_two_commands() -> None:
     assert len(commands) == 2
     assert all(c.startswith("python3 -m venv .venv && ") for c in commands)
     assert "pytest" in commands[1]
+
+
+async def test_streams_example_runs(capsys: Any) -> None:
+    code = _python_block_after("## Streams")
+    namespace: dict[str, Any] = {}
+    exec("async def example():\n" + textwrap.indent(code, "    "), namespace)
+    await asyncio.wait_for(namespace["example"](), 20)
+    out = capsys.readouterr().out.split()
+    assert out[0] in ("BTCUSDT", "ETHUSDT") and out[1] in ("TradeEvent", "BookTickerEvent")
