@@ -17,12 +17,15 @@ from .errors import (
     StreamOverflow,
     SubscriptionRefused,
     TransportError,
+    UserStreamError,
     ValidationError,
 )
 from .rest.filters import OrderContext, round_price, round_qty
 from .rest.ratelimit import RateLimiter
 from .rest.session import Client, RetryPolicy
 from .streams.manager import StreamGap, StreamManager, Subscription
+from .streams.user import UserDataStream
+from .streams.ws_api import WsApiClient
 
 __version__ = "0.1.0"
 
@@ -48,7 +51,10 @@ __all__ = [
     "Subscription",
     "SubscriptionRefused",
     "TransportError",
+    "UserDataStream",
+    "UserStreamError",
     "ValidationError",
+    "WsApiClient",
     "__version__",
     "round_price",
     "round_qty",

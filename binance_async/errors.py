@@ -8,7 +8,8 @@
     │   └── RequestTimeout (TimeoutError)   no response in time (asyncio.TimeoutError too)
     ├── StreamError                         a WebSocket stream problem (not an API reply)
     │   ├── SubscriptionRefused             the exchange refused a SUBSCRIBE (code, msg)
-    │   └── StreamOverflow                  a subscriber's bounded queue overflowed ("raise")
+    │   ├── StreamOverflow                  a subscriber's bounded queue overflowed ("raise")
+    │   └── UserStreamError                 a user-data stream gave up after repeated failures
     ├── ValidationError (ValueError)        bad input caught before anything was sent
     │   └── OrderFilterError                an order breaks an exchange filter (client check)
     └── APIError                            the server answered with an error
@@ -102,6 +103,7 @@ __all__ = [
     "Unauthorized",
     "UnknownParam",
     "UnsupportedOperation",
+    "UserStreamError",
     "ValidationError",
     "WalletError",
     "api_error_from_response",
@@ -148,6 +150,10 @@ class StreamOverflow(StreamError):
         self.maxsize = maxsize
         super().__init__(message)
 
+
+
+class UserStreamError(StreamError):
+    """The user-data stream gave up (``max_failures`` consecutive failures)."""
 
 class ValidationError(BinanceError, ValueError):
     """Bad input caught client-side; nothing was sent.

@@ -54,6 +54,8 @@ from .transport import AiohttpTransport, HttpRequest, HttpResponse, Transport
 
 if TYPE_CHECKING:
     from ..streams.manager import StreamManager
+    from ..streams.user import Account, Source, UserDataStream
+    from ..streams.ws_api import WsApiClient
     from .endpoints import Endpoint
 
 __all__ = ["DEFAULT_BASE_URL", "Client", "RetryPolicy"]
@@ -234,6 +236,29 @@ class Client(TypedApiMixin):
         if self._streams is None:
             raise RuntimeError("client.streams needs 'async with Client(...) as client'")
         return self._streams
+
+    def ws_api(self, *, url: str | None = None) -> WsApiClient:
+        """A WebSocket API connection with this client's keys, limiter and clock (``async with
+        client.ws_api() as ws: await ws.order_place(...)``); see `binance_async.streams.ws_api`."""
+        from ..streams.ws_api import WsApiClient
+
+        return WsApiClient(
+            url or self.ws_api_url, api_key=self._api_key, signer=self._signer,
+            limiter=self.limiter, clock=self.clock, timeout=self.timeout,
+        )
+
+    def user_data(
+        self, account: Account = "spot", *, source: Source | None = None, **options: Any
+    ) -> UserDataStream:
+        """The account's user-data events: ``async with client.user_data("spot") as events:
+        async for ev in events: ...`` (typed events and `StreamGap` markers).
+
+        Named ``user_data`` because ``client.user_stream`` is the typed listenKey REST family;
+        see `binance_async.streams.user`.
+        """
+        from ..streams.user import UserDataStream
+
+        return UserDataStream(self, account, source=source, **options)
 
     def __del__(self) -> None:
         transport = getattr(self, "_transport", None)
