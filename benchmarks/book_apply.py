@@ -1,8 +1,10 @@
 """Order book apply benchmark: microseconds per diff-depth event, and bytes per price level.
 
     .venv/bin/python benchmarks/book_apply.py [--events 20000] [--runs 3] [--no-real]
+        [--no-peers] [--no-memory] [--breakdown]
 
-Per event, median over all events (best of ``--runs`` runs):
+Per event: median, mean and 99th percentile over all events (each the best of ``--runs``
+runs), and the median as a multiple of the floor:
 
 - floor:        msgspec decode alone (combined envelope, then the typed float event);
 - (a) apply:    decode + ``DepthSync.feed_event`` (sync checks + apply + crossed check);
@@ -14,6 +16,9 @@ capture (shared/data/real/hftbacktest, 6,493 diffs). The same loop runs through 
 ``OrderBook``, cryptofeed's C ``order_book.OrderBook`` and python-binance's ``DepthCache`` when
 they are importable (never installed by this project). Memory: tracemalloc bytes per level for
 1 book x 5,000 levels per side and 1,500 books x 1,000 levels per side, fresh and after churn.
+``--breakdown`` splits our loop on the generated stream into its parts and measures a lower
+bound for any pure-Python book: the floor, plus the sync checks alone (events with no levels),
+plus one bare dict set/pop per changed level (no order kept at all), plus the two top-10 reads.
 No assertion on any timing: this script only prints.
 """
 
@@ -42,6 +47,7 @@ from binance_async.book.capture import read_hftbacktest  # noqa: E402
 from binance_async.models.depth import (  # noqa: E402
     DEPTH_EVENT_DECODER,
     DEPTH_EVENT_FLOAT_DECODER,
+    DEPTH_SNAPSHOT_FLOAT_DECODER,
     DEPTH_SNAPSHOT_RAW_DECODER,
     ENVELOPE_DECODER,
 )
@@ -177,23 +183,39 @@ def load_real() -> tuple[bytes, list[bytes]] | None:
 
 # ---------------------------------------------------------------------------- timing
 
-Step = Callable[[bytes], object]
+Step = Callable[[Any], object]
 
 
-def median_us(make_step: Callable[[], Step], frames: Sequence[bytes], runs: int) -> float:
-    """Best-of-``runs`` median microseconds of ``step(frame)`` over all frames."""
-    best = float("inf")
+class Timing:
+    """Microseconds per event: median, mean, 99th percentile (each the best over the runs)."""
+
+    def __init__(self) -> None:
+        self.median = self.mean = self.p99 = float("inf")
+
+    def add(self, times_ns: list[int]) -> None:
+        times_ns.sort()
+        self.median = min(self.median, statistics.median(times_ns) / 1000)
+        self.mean = min(self.mean, statistics.fmean(times_ns) / 1000)
+        self.p99 = min(self.p99, times_ns[int(len(times_ns) * 0.99)] / 1000)
+
+
+def timing(make_step: Callable[[], Step], items: Sequence[Any], runs: int) -> Timing:
+    """``step(item)`` timed on every item, ``runs`` times (a fresh step each run)."""
+    result = Timing()
     clock = time.perf_counter_ns
+    warm = make_step()  # a first, untimed pass: the first timed pass would run cold
+    for item in items[:2000]:
+        warm(item)
     for _ in range(runs):
         step = make_step()
-        times = [0] * len(frames)
+        times = [0] * len(items)
         gc.collect()
-        for i, frame in enumerate(frames):
+        for i, item in enumerate(items):
             t0 = clock()
-            step(frame)
+            step(item)
             times[i] = clock() - t0
-        best = min(best, statistics.median(times) / 1000)
-    return best
+        result.add(times)
+    return result
 
 
 def floor_step() -> Step:
@@ -240,8 +262,8 @@ def competitors(snapshot: bytes) -> dict[str, tuple[Callable[[bool], Callable[[]
     found: dict[str, tuple[Callable[[bool], Callable[[], Step]], str]] = {}
 
     try:  # ccxt (ccxt.pro is part of ccxt): pure-Python OrderBook with bisect-kept sides
-        import ccxt  # type: ignore[import-not-found, unused-ignore]
-        from ccxt.async_support.base.ws.order_book import (  # type: ignore[import-not-found, unused-ignore]
+        import ccxt  # type: ignore[import-not-found, import-untyped, unused-ignore]
+        from ccxt.async_support.base.ws.order_book import (  # type: ignore[import-not-found, import-untyped, unused-ignore]
             OrderBook as CcxtBook,
         )
 
@@ -276,7 +298,7 @@ def competitors(snapshot: bytes) -> dict[str, tuple[Callable[[bool], Callable[[]
         pass
 
     try:  # cryptofeed's C extension (package "order-book")
-        from order_book import (  # type: ignore[import-not-found, unused-ignore]
+        from order_book import (  # type: ignore[import-not-found, import-untyped, unused-ignore]
             OrderBook as CfBook,
         )
 
@@ -317,11 +339,11 @@ def competitors(snapshot: bytes) -> dict[str, tuple[Callable[[bool], Callable[[]
 
     try:  # python-binance's DepthCache (dict per side, sorts on every read)
         try:
-            from binance.ws.depthcache import (  # type: ignore[import-not-found, unused-ignore]
+            from binance.ws.depthcache import (  # type: ignore[import-not-found, import-untyped, unused-ignore]
                 DepthCache,
             )
         except ImportError:
-            from binance.depthcache import (  # type: ignore[import-not-found, unused-ignore]
+            from binance.depthcache import (  # type: ignore[import-not-found, import-untyped, unused-ignore]
                 DepthCache,  # older releases
             )
 
@@ -393,7 +415,7 @@ def bytes_per_level(books: int, levels: int, churn: Sequence[bytes] = ()) -> tup
 # ---------------------------------------------------------------------------- main
 
 
-def run_stream(name: str, snapshot: bytes, frames: list[bytes], runs: int) -> None:
+def run_stream(name: str, snapshot: bytes, frames: list[bytes], runs: int, peers: bool) -> None:
     nlev = [
         len(ev.bids) + len(ev.asks)
         for ev in (DEPTH_EVENT_DECODER.decode(ENVELOPE_DECODER.decode(f).data) for f in frames)
@@ -403,23 +425,86 @@ def run_stream(name: str, snapshot: bytes, frames: list[bytes], runs: int) -> No
         f"\n{name}: {len(frames)} events, {statistics.mean(nlev):.1f} changed levels/event "
         f"(median {statistics.median(nlev):.0f}), snapshot {len(snap.bids)}+{len(snap.asks)} levels"
     )
-    floor = median_us(floor_step, frames, runs)
-    print(f"  {'loop':34s} {'us/event':>9s} {'x floor':>8s}")
-    print(f"  {'floor: msgspec decode alone':34s} {floor:9.2f} {1.0:8.2f}")
+    floor = timing(floor_step, frames, runs)
+    print(f"  {'loop (us/event)':34s} {'median':>8s} {'mean':>8s} {'p99':>8s} {'x floor':>8s}")
+    show("floor: msgspec decode alone", floor, floor)
     rows: list[tuple[str, Callable[[], Step]]] = [
         ("binance_async (a) decode+apply", ours(snapshot, False)),
         ("binance_async (b) +read top 10", ours(snapshot, True)),
     ]
-    for label, (loop, _version) in competitors(snapshot).items():
-        rows.append((f"{label} (a)", loop(False)))
-        rows.append((f"{label} (b)", loop(True)))
+    if peers:
+        for label, (loop, _version) in competitors(snapshot).items():
+            rows.append((f"{label} (a)", loop(False)))
+            rows.append((f"{label} (b)", loop(True)))
     for label, make in rows:
         try:
-            us = median_us(make, frames, runs)
+            t = timing(make, frames, runs)
         except Exception as exc:  # a competitor's API changed: report, go on
             print(f"  {label:34s} failed: {exc!r}")
             continue
-        print(f"  {label:34s} {us:9.2f} {us / floor:8.2f}")
+        show(label, t, floor)
+
+
+def show(label: str, t: Timing, floor: Timing) -> None:
+    print(
+        f"  {label:34s} {t.median:8.2f} {t.mean:8.2f} {t.p99:8.2f} {t.median / floor.median:8.2f}"
+    )
+
+
+def breakdown(snapshot: bytes, frames: list[bytes], runs: int) -> None:
+    """Our loop in parts, and the least any pure-Python book could cost (see the module doc)."""
+    events = [DEPTH_EVENT_FLOAT_DECODER.decode(ENVELOPE_DECODER.decode(f).data) for f in frames]
+    empty = [msgspec.structs.replace(ev, bids=[], asks=[]) for ev in events]
+    snap = DEPTH_SNAPSHOT_FLOAT_DECODER.decode(snapshot)
+
+    def synced() -> DepthSync:
+        sync = DepthSync("BTCUSDT", max_buffer=100_000)
+        sync.feed_snapshot(snapshot)
+        return sync
+
+    def sync_only() -> Step:
+        return synced().feed_event
+
+    def apply_only() -> Step:
+        apply = synced().book.apply_values
+        return lambda ev: apply(ev.bids, ev.asks)
+
+    def read_only() -> Step:
+        book = synced().book
+        bids, asks = book.bids, book.asks
+        return lambda _: (bids(10), asks(10))
+
+    def dict_bound() -> Step:
+        bd, ad = dict(snap.bids), dict(snap.asks)
+
+        def step(ev: Any) -> None:
+            for p, q in ev.bids:
+                if q:
+                    bd[p] = q
+                else:
+                    bd.pop(p, None)
+            for p, q in ev.asks:
+                if q:
+                    ad[p] = q
+                else:
+                    ad.pop(p, None)
+
+        return step
+
+    floor = timing(floor_step, frames, runs)
+    parts = [
+        ("floor: msgspec decode alone", floor),
+        ("sync checks alone (no levels)", timing(sync_only, empty, runs)),
+        ("apply_values alone", timing(apply_only, events, runs)),
+        ("bound: dict set/pop, no order", timing(dict_bound, events, runs)),
+        ("read bids(10) + asks(10)", timing(read_only, events, runs)),
+    ]
+    print("\nbreakdown, generated stream (us/event)")
+    print(f"  {'part':34s} {'median':>8s} {'mean':>8s} {'p99':>8s} {'x floor':>8s}")
+    for label, t in parts:
+        show(label, t, floor)
+    bound = sum(parts[i][1].median for i in (0, 1, 3, 4))
+    print(f"  lower bound (b), medians of floor + sync + dict bound + read: {bound:.2f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -428,17 +513,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-real", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--breakdown", action="store_true")
     args = parser.parse_args(argv)
 
     print(f"Python {sys.version.split()[0]}, msgspec {msgspec.__version__}")
     snapshot, frames = generate(args.events)
-    run_stream("generated BTCUSDT-like stream", snapshot, frames, args.runs)
+    run_stream("generated BTCUSDT-like stream", snapshot, frames, args.runs, not args.no_peers)
+    if args.breakdown:
+        breakdown(snapshot, frames, args.runs)
     if not args.no_real:
         real = load_real()
         if real is None:
             print("\nreal capture not found (set BINANCE_ASYNC_SHARED)")
         else:
-            run_stream("real hftbacktest BTCUSDT capture", real[0], real[1], args.runs)
+            run_stream(
+                "real hftbacktest BTCUSDT capture", real[0], real[1], args.runs, not args.no_peers
+            )
     if not args.no_memory:
         churn = generate(2000)[1]
         print("\nmemory (tracemalloc, OrderBook only; bytes per price level, bids + asks)")

@@ -166,3 +166,24 @@ def test_float_parse_matches_text_order_on_tiny_ticks() -> None:
 def test_repr() -> None:
     b = book_with([("2.00000000", "1.00000000")], [("3.00000000", "1.00000000")])
     assert "BTCUSDT" in repr(b) and "2.00000000" in repr(b)
+
+
+def test_default_tiers_on_a_deep_book() -> None:
+    """A 3,000-level side drained from the top, 7 levels at a time, down to nothing."""
+    book = OrderBook("x")
+    ticks_ = list(range(1, 3001))
+    book.load_snapshot([(f"{t / 100:.8f}", "1.00000000") for t in ticks_], [], 1)
+    assert book.bid_count == 3000
+    for top in range(3000, 0, -7):
+        book.apply_values([(t / 100, 0.0) for t in range(top, max(0, top - 7), -1)], [])
+        left = max(0, top - 7)
+        assert book.bid_count == left
+        assert book.bids(3) == [(t / 100, 1.0) for t in range(left, max(0, left - 3), -1)]
+
+
+def test_a_zero_first_level_teaches_no_decimals() -> None:
+    """A zero quantity in any spelling says nothing about the quantity text (it removes)."""
+    b = book_with([("1.00000000", "0E-8"), ("0.50000000", "2.00000000")], [])
+    assert b.qty_decimals == 8
+    b.apply_values([(0.75, 3.0)], [])
+    assert b.bids_text() == [("0.75000000", "3.00000000"), ("0.50000000", "2.00000000")]

@@ -2,15 +2,26 @@
 
 Layout (why it is fast and small)
 ---------------------------------
-Each side is two parallel Python lists kept in numeric order with `bisect`: the keys (float
-prices) and the quantities (floats). Both sides are stored *best level last*: bids by ascending
-price, asks by ascending *negated* price. Most changes on a real stream land near the top of the
-book, so an insert or delete there moves only the few levels above it; the deep end, where
-levels are rarely touched, never moves. A ``+inf`` sentinel closes every key list, so the hot
-loop needs no bounds checks. Reading the top ``n`` levels is two list slices.
+Each side has three tiers, split at two prices:
 
-A level costs two list slots and two float objects (about 66 bytes with list slack), whatever
-the churn: no dict, so no dict resizing. `benchmarks/book_apply.py` measures it.
+- **top**: the best levels (16 to 64 by default), in numeric order, best last, as two parallel
+  lists: float keys (the price; the negated price on the ask side) for `bisect`, and the
+  ``(price, qty)`` tuples themselves, the very tuples the decoder produced. A change there is a
+  `bisect` in a short list; reading the top ``n`` levels is one list slice, no tuple built.
+- **mid**: the next levels (about 128), also in order: keys and float quantities.
+- **rest**: every other level, in a dict ``price -> qty``, in no order: a change deep in the book
+  costs one dict operation, whatever the depth.
+
+Levels move between tiers in slices, never one by one: when the top runs short (levels deleted
+or traded through) the best mid levels move up; when the mid tier runs short the rest dict is
+sorted (the only full sort, rare) and its best levels move up; a tier that grows past its bound
+hands its worst levels down. Reads of more levels than the top holds grow the top (up to
+`_READ_GROW` levels) or merge in the other tiers. With ``max_levels`` set the whole side lives
+in the top tier (trimming is by numeric order, so it needs the order of every level).
+
+Memory: a rest level costs two floats and a dict slot (75 to 100 bytes; the dict is re-packed
+when churn has grown its table, as CPython never shrinks a dict), a mid level two floats and two
+list slots, a top level also its tuple. `benchmarks/book_apply.py` measures it.
 
 Exact text
 ----------
@@ -33,6 +44,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from decimal import Decimal
 from operator import neg
+from sys import getsizeof
 
 from ..models.depth import FLOAT_EXACT_LIMIT, FloatLevel, TextLevel, levels_to_float
 
@@ -40,11 +52,188 @@ __all__ = ["OrderBook"]
 
 _INF = float("inf")
 _MAX_FAST_DECIMALS = 8
+_SENTINEL: FloatLevel = (_INF, 0.0)  # closes every top list (keys end with +inf)
+
+# Tier sizes (module level so tests can shrink them).
+_TOP_LO = 16  # refill the top tier when it holds fewer levels than this
+_TOP_TARGET = 32  # levels in the top tier after a refill or a spill
+_TOP_HI = 64  # spill the top tier's worst levels down when it holds more than this
+_MID_TARGET = 128  # levels moved up from the rest tier at a time; kept by a mid spill
+_MID_HI = 384  # spill the mid tier's worst levels down when it holds more than this
+_READ_GROW = 256  # reads of up to this many levels grow the top tier to that size
+_PACK_RATIO = 1.5  # re-pack the rest dict when its table is this much bigger than a packed one
+_MAINTAIN_EVERY = 64  # applies between checks of the mid and rest tiers (size, memory)
 
 
 def _decimals(text: str) -> int:
     dot = text.find(".")
     return 0 if dot < 0 else len(text) - dot - 1
+
+
+class _Side:
+    """One side of the book, in three tiers split at two prices, ``thr`` and ``mthr``.
+
+    Keys are prices on the bid side and negated prices on the ask side, so that every ordered
+    list is ascending with the best level last; each ends with a ``+inf`` sentinel key.
+
+    - top (bids ``p >= thr``; asks ``p <= thr``): ``tk`` keys, ``tl`` ``(price, qty)`` tuples.
+    - mid (bids ``mthr <= p < thr``; asks ``thr < p <= mthr``): ``mk`` keys, ``mq`` quantities.
+    - rest (the others): ``rest``, a dict ``price -> qty`` in no order.
+    """
+
+    __slots__ = ("bid", "mk", "mq", "mthr", "packed", "rest", "text", "thr", "tk", "tl")
+
+    def __init__(self, bid: bool) -> None:
+        self.bid = bid
+        self.tk: list[float] = [_INF]
+        self.tl: list[FloatLevel] = [_SENTINEL]
+        self.mk: list[float] = [_INF]
+        self.mq: list[float] = [0.0]
+        self.rest: dict[float, float] = {}
+        self.packed = (0, 0)  # (getsizeof, len) of rest right after it was last re-packed
+        self.text: dict[float, TextLevel] = {}  # price -> wire text, when floats would not do
+        self.thr = self.mthr = self.worst()
+
+    def worst(self) -> float:
+        """The bound every price is at or better than."""
+        return -_INF if self.bid else _INF
+
+    def reset(self) -> None:
+        self.tk[:] = self.mk[:] = [_INF]
+        self.tl[:] = [_SENTINEL]
+        self.mq[:] = [0.0]
+        self.rest = {}
+        self.packed = (0, 0)
+        self.text.clear()
+        self.thr = self.mthr = self.worst()
+
+    def count(self) -> int:
+        return len(self.tk) + len(self.mk) - 2 + len(self.rest)
+
+    def keys(self, prices: list[float]) -> list[float]:
+        return prices if self.bid else list(map(neg, prices))
+
+    def prices(self, keys: list[float]) -> list[float]:
+        return keys if self.bid else list(map(neg, keys))
+
+    def put(self, p: float, q: float, lv: FloatLevel) -> None:
+        """Set one level (q == 0 removes it): the general, unhurried path."""
+        bid = self.bid
+        key = p if bid else -p
+        if p >= self.thr if bid else p <= self.thr:
+            keys, vals = self.tk, self.tl
+            val: object = lv
+        elif p >= self.mthr if bid else p <= self.mthr:
+            keys, vals, val = self.mk, self.mq, q  # type: ignore[assignment]
+        else:
+            if q:
+                self.rest[p] = q
+            else:
+                self.rest.pop(p, None)
+            return
+        i = bisect_left(keys, key)
+        if keys[i] == key:
+            if q:
+                vals[i] = val  # type: ignore[call-overload]
+            else:
+                del keys[i]
+                del vals[i]
+        elif q:
+            keys.insert(i, key)
+            vals.insert(i, val)  # type: ignore[arg-type]
+
+    def levels(self) -> list[FloatLevel]:
+        """Every level, best first."""
+        out = self.tl[-2::-1]
+        out.extend(zip(self.prices(self.mk[-2::-1]), self.mq[-2::-1], strict=True))
+        rest = self.rest
+        if rest:
+            ks = sorted(rest, reverse=self.bid)
+            out.extend(zip(ks, map(rest.__getitem__, ks), strict=True))
+        return out
+
+    # ---------------------------------------------------------------- moving levels between tiers
+
+    def spill_top(self, keep: int) -> None:
+        """Move all but the best ``keep`` top levels down to the mid tier (above its levels)."""
+        tk, tl = self.tk, self.tl
+        cut = len(tk) - 1 - keep
+        self.mk[-1:-1] = tk[:cut]
+        self.mq[-1:-1] = [q for _, q in tl[:cut]]
+        del tk[:cut]
+        del tl[:cut]
+        self.thr = tl[0][0]
+        if len(self.mk) > _MID_HI + 1:
+            self.spill_mid(_MID_TARGET)
+
+    def spill_mid(self, keep: int) -> None:
+        """Move all but the best ``keep`` mid levels down to the rest tier."""
+        mk, mq = self.mk, self.mq
+        cut = len(mk) - 1 - keep
+        self.rest.update(zip(self.prices(mk[:cut]), mq[:cut], strict=True))
+        del mk[:cut]
+        del mq[:cut]
+        self.mthr = mk[0] if self.bid else -mk[0]
+
+    def refill_top(self, want: int) -> None:
+        """Move the best mid levels up until the top tier holds ``want`` levels (or all)."""
+        need = want - (len(self.tk) - 1)
+        mk, mq = self.mk, self.mq
+        if len(mk) - 1 < need and self.rest:
+            self.refill_mid(need - (len(mk) - 1))
+        if need <= 0 or len(mk) == 1:
+            return
+        keys = mk[-1 - need : -1]
+        qtys = mq[-1 - need : -1]
+        del mk[-1 - len(keys) : -1]
+        del mq[-1 - len(keys) : -1]
+        self.tk[0:0] = keys
+        self.tl[0:0] = zip(self.prices(keys), qtys, strict=True)
+        if len(mk) > 1 or self.rest:
+            self.thr = self.tl[0][0]
+        else:
+            self.thr = self.mthr = self.worst()
+
+    def refill_mid(self, need: int) -> None:
+        """Move the best rest levels up below the mid levels (at least ``need`` of them): the
+        only sort of the rest dict (about 60 us for 1,000 levels, once per ~128 levels moved)."""
+        rest = self.rest
+        ks = sorted(rest, reverse=not self.bid)[-max(need, _MID_TARGET) :]
+        self.mq[0:0] = map(rest.pop, ks)
+        self.mk[0:0] = self.keys(ks)
+        self.mthr = ks[0] if rest else self.worst()
+
+    def collapse(self) -> None:
+        """Move every level into the top tier (bounded books keep no other tier)."""
+        if len(self.mk) > 1 or self.rest:
+            everything = self.levels()
+            everything.reverse()
+            self.mk[:] = [_INF]
+            self.mq[:] = [0.0]
+            self.rest = {}
+            self.packed = (0, 0)
+            self.tl[:-1] = everything
+            self.tk[:-1] = self.keys([p for p, _ in everything])
+        self.thr = self.mthr = self.worst()
+
+    def pack(self) -> None:
+        """Copy the rest dict when its table is well past what its live entries need (churn
+        grows a CPython dict's table, never shrinks it; a copy is sized for the live entries).
+        Unchanged since the last copy, another would gain nothing."""
+        rest = self.rest
+        state = (getsizeof(rest), len(rest))
+        if state != self.packed and state[0] > _PACK_RATIO * _packed_bytes(state[1]):
+            self.rest = rest = dict(rest)
+            self.packed = (getsizeof(rest), len(rest))
+
+
+def _packed_bytes(n: int) -> int:
+    """About `sys.getsizeof` of a freshly copied dict of ``n`` entries (CPython 3.11)."""
+    size = 8
+    while size * 2 // 3 < n:
+        size *= 2
+    index = 1 if size < 256 else 2 if size < 65536 else 4
+    return 120 + size * index + size * 2 // 3 * 24
 
 
 class OrderBook:
@@ -56,52 +245,79 @@ class OrderBook:
     """
 
     __slots__ = (
-        "_ak",
-        "_aq",
-        "_atext",
-        "_bk",
-        "_bq",
-        "_btext",
+        "_a",
+        "_atk",
+        "_atl",
+        "_b",
+        "_btk",
+        "_btl",
         "_fast_ok",
+        "_hi",
+        "_lo",
+        "_max",
         "_pfmt",
         "_price_decimals",
         "_qfmt",
         "_qty_decimals",
-        "max_levels",
+        "_target",
+        "_tick",
         "symbol",
         "synced",
         "update_id",
     )
 
     def __init__(self, symbol: str, *, max_levels: int | None = None) -> None:
-        if max_levels is not None and max_levels < 1:
-            raise ValueError(f"max_levels must be >= 1 or None, got {max_levels!r}")
         self.symbol = symbol.upper()
-        self.max_levels = max_levels
         self.update_id = 0
         self.synced = False
-        self._bk: list[float] = [_INF]
-        self._bq: list[float] = [0.0]
-        self._ak: list[float] = [_INF]
-        self._aq: list[float] = [0.0]
-        self._btext: dict[float, TextLevel] = {}
-        self._atext: dict[float, TextLevel] = {}
+        self._b = _Side(True)
+        self._a = _Side(False)
+        self._btk, self._btl = self._b.tk, self._b.tl  # hot-path shortcuts (never rebound)
+        self._atk, self._atl = self._a.tk, self._a.tl
         self._price_decimals: int | None = None
         self._qty_decimals: int | None = None
         self._pfmt = ""
         self._qfmt = ""
         self._fast_ok = False
+        self._tick = _MAINTAIN_EVERY
+        self._max: int | None = None
+        self._lo = self._target = self._hi = 0
+        self.max_levels = max_levels
 
     # ------------------------------------------------------------------ state
 
+    @property
+    def max_levels(self) -> int | None:
+        """Keep only the best N levels per side (None: keep all)."""
+        return self._max
+
+    @max_levels.setter
+    def max_levels(self, value: int | None) -> None:
+        if value is not None and value < 1:
+            raise ValueError(f"max_levels must be >= 1 or None, got {value!r}")
+        self._max = value
+        self._tune(_TOP_LO)
+        if value is not None:
+            for s in (self._b, self._a):
+                s.collapse()
+            self._trim()
+        else:
+            self._rebalance(self._b)
+            self._rebalance(self._a)
+
+    def _tune(self, lo: int) -> None:
+        """Top tier bounds, compared with ``len(keys)`` (one more than the level count)."""
+        if self._max is not None:
+            self._lo, self._target, self._hi = 0, 0, 1 << 62  # one tier: never refill or spill
+        else:
+            grow = lo / _TOP_LO
+            target, hi = round(_TOP_TARGET * grow), round(_TOP_HI * grow)
+            self._lo, self._target, self._hi = lo + 1, target, hi + 1
+
     def clear(self) -> None:
         """Drop every level (and what was learned about the text format); ``synced`` -> False."""
-        self._bk[:] = [_INF]
-        self._bq[:] = [0.0]
-        self._ak[:] = [_INF]
-        self._aq[:] = [0.0]
-        self._btext.clear()
-        self._atext.clear()
+        self._b.reset()
+        self._a.reset()
         self._price_decimals = self._qty_decimals = None
         self._pfmt = self._qfmt = ""
         self._fast_ok = False
@@ -125,11 +341,11 @@ class OrderBook:
 
     @property
     def bid_count(self) -> int:
-        return len(self._bk) - 1
+        return self._b.count()
 
     @property
     def ask_count(self) -> int:
-        return len(self._ak) - 1
+        return self._a.count()
 
     # ------------------------------------------------------------------ writing
 
@@ -144,22 +360,16 @@ class OrderBook:
         fasks = levels_to_float(asks)
         self.clear()
         self._learn(bids, asks)
-        for texts, values, keys, qtys, ovr, sign in (
-            (bids, fbids, self._bk, self._bq, self._btext, 1.0),
-            (asks, fasks, self._ak, self._aq, self._atext, -1.0),
-        ):
+        for texts, values, s in ((bids, fbids, self._b), (asks, fasks, self._a)):
             level: dict[float, float] = {}
             for (pt, qt), (p, q) in zip(texts, values, strict=True):
-                key = p * sign
                 if q:
-                    level[key] = q
-                    self._note_text(ovr, key, pt, qt, p, q)
+                    level[p] = q
+                    self._note_text(s.text, pt, qt, p, q)
                 else:
-                    level.pop(key, None)
-                    ovr.pop(key, None)
-            ordered = sorted(level)
-            keys[:] = [*ordered, _INF]
-            qtys[:] = [*(level[k] for k in ordered), 0.0]
+                    level.pop(p, None)
+                    s.text.pop(p, None)
+            self._build(s, level)
         self.update_id = update_id
         self._trim()
 
@@ -173,93 +383,149 @@ class OrderBook:
         fasks = levels_to_float(asks) if asks else []
         if self._price_decimals is None or self._qty_decimals is None:
             self._learn(bids, asks)
-        if bids:
-            self._apply_text(bids, fbids, self._bk, self._bq, self._btext, 1.0)
-        if asks:
-            self._apply_text(asks, fasks, self._ak, self._aq, self._atext, -1.0)
-        if self.max_levels is not None:
+        for texts, values, s in ((bids, fbids, self._b), (asks, fasks, self._a)):
+            for (pt, qt), lv in zip(texts, values, strict=True):
+                p, q = lv
+                s.put(p, q, lv)
+                if q:
+                    self._note_text(s.text, pt, qt, p, q)
+                else:
+                    s.text.pop(p, None)
+            self._rebalance(s)
+        if self._max is not None:
             self._trim()
 
     def apply_values(self, bids: Iterable[FloatLevel], asks: Iterable[FloatLevel]) -> None:
         """The hot path: set float levels (already validated: price > 0, qty >= 0, finite).
 
-        Exact text comes back as long as `fast_path_exact` holds (DepthSync checks it).
+        Exact text comes back as long as `fast_path_exact` holds (DepthSync checks it). The
+        level tuples are kept as they are (the top tier hands them out again): pass tuples.
         """
         if bids:
-            keys = self._bk
-            qtys = self._bq
-            if self._btext:
-                self._forget_text(self._btext, bids, 1.0)
-            for p, q in bids:
-                i = bisect_left(keys, p)
-                if keys[i] == p:
-                    if q:
-                        qtys[i] = q
-                    else:
-                        del keys[i]
-                        del qtys[i]
+            s = self._b
+            if s.text:
+                _forget_text(s.text, bids)
+            tk = self._btk
+            tl = self._btl
+            thr = s.thr
+            mk = s.mk
+            mq = s.mq
+            mthr = s.mthr
+            rest = s.rest
+            for lv in bids:
+                p, q = lv
+                if p >= thr:
+                    i = bisect_left(tk, p)
+                    if tk[i] == p:
+                        if q:
+                            tl[i] = lv
+                        else:
+                            del tk[i]
+                            del tl[i]
+                    elif q:
+                        tk.insert(i, p)
+                        tl.insert(i, lv)
+                elif p >= mthr:
+                    i = bisect_left(mk, p)
+                    if mk[i] == p:
+                        if q:
+                            mq[i] = q
+                        else:
+                            del mk[i]
+                            del mq[i]
+                    elif q:
+                        mk.insert(i, p)
+                        mq.insert(i, q)
                 elif q:
-                    keys.insert(i, p)
-                    qtys.insert(i, q)
+                    rest[p] = q
+                else:
+                    rest.pop(p, None)
+            n = len(tk)
+            if n < self._lo or n > self._hi:
+                self._rebalance(s)
         if asks:
-            keys = self._ak
-            qtys = self._aq
-            if self._atext:
-                self._forget_text(self._atext, asks, -1.0)
-            for p, q in asks:
-                p = -p
-                i = bisect_left(keys, p)
-                if keys[i] == p:
-                    if q:
-                        qtys[i] = q
-                    else:
-                        del keys[i]
-                        del qtys[i]
+            s = self._a
+            if s.text:
+                _forget_text(s.text, asks)
+            tk = self._atk
+            tl = self._atl
+            thr = s.thr
+            mk = s.mk
+            mq = s.mq
+            mthr = s.mthr
+            rest = s.rest
+            for lv in asks:
+                p, q = lv
+                if p <= thr:
+                    k = -p
+                    i = bisect_left(tk, k)
+                    if tk[i] == k:
+                        if q:
+                            tl[i] = lv
+                        else:
+                            del tk[i]
+                            del tl[i]
+                    elif q:
+                        tk.insert(i, k)
+                        tl.insert(i, lv)
+                elif p <= mthr:
+                    k = -p
+                    i = bisect_left(mk, k)
+                    if mk[i] == k:
+                        if q:
+                            mq[i] = q
+                        else:
+                            del mk[i]
+                            del mq[i]
+                    elif q:
+                        mk.insert(i, k)
+                        mq.insert(i, q)
                 elif q:
-                    keys.insert(i, p)
-                    qtys.insert(i, q)
-        if self.max_levels is not None:
+                    rest[p] = q
+                else:
+                    rest.pop(p, None)
+            n = len(tk)
+            if n < self._lo or n > self._hi:
+                self._rebalance(s)
+        if self._max is not None:
             self._trim()
+        self._tick -= 1
+        if not self._tick:
+            self._maintain()
 
     # ------------------------------------------------------------------ reading
 
     def best_bid(self) -> FloatLevel | None:
         """``(price, qty)`` of the highest bid, or None."""
-        k = self._bk
-        return (k[-2], self._bq[-2]) if len(k) > 1 else None
+        tl = self._btl
+        return tl[-2] if len(tl) > 1 else None
 
     def best_ask(self) -> FloatLevel | None:
         """``(price, qty)`` of the lowest ask, or None."""
-        k = self._ak
-        return (-k[-2], self._aq[-2]) if len(k) > 1 else None
+        tl = self._atl
+        return tl[-2] if len(tl) > 1 else None
 
     def bids(self, n: int | None = None) -> list[FloatLevel]:
         """The top ``n`` bids (all if None), best first, as float ``(price, qty)``."""
-        if n is None:
-            return list(zip(self._bk[-2::-1], self._bq[-2::-1], strict=True))
-        if n < 0:
-            raise ValueError(f"n must be >= 0 or None, got {n!r}")
-        stop = -2 - n
-        return list(zip(self._bk[-2:stop:-1], self._bq[-2:stop:-1], strict=True))
+        tl = self._btl
+        if n is not None and 0 <= n < len(tl):
+            return tl[-2 : -2 - n : -1]
+        return self._levels(self._b, n)
 
     def asks(self, n: int | None = None) -> list[FloatLevel]:
         """The top ``n`` asks (all if None), best first, as float ``(price, qty)``."""
-        if n is None:
-            return list(zip(map(neg, self._ak[-2::-1]), self._aq[-2::-1], strict=True))
-        if n < 0:
-            raise ValueError(f"n must be >= 0 or None, got {n!r}")
-        stop = -2 - n
-        return list(zip(map(neg, self._ak[-2:stop:-1]), self._aq[-2:stop:-1], strict=True))
+        tl = self._atl
+        if n is not None and 0 <= n < len(tl):
+            return tl[-2 : -2 - n : -1]
+        return self._levels(self._a, n)
 
     def bids_text(self, n: int | None = None) -> list[TextLevel]:
         """The top ``n`` bids as the exact wire strings, best first."""
-        s = _top(n)
-        return self._text(self._bk[s], self._bq[s], self._btext, 1.0)
+        return self._text(self.bids(n), self._b.text)
 
     def asks_text(self, n: int | None = None) -> list[TextLevel]:
         """The top ``n`` asks as the exact wire strings, best first."""
-        s = _top(n)
-        return self._text(self._ak[s], self._aq[s], self._atext, -1.0)
+        return self._text(self.asks(n), self._a.text)
 
     def bids_decimal(self, n: int | None = None) -> list[tuple[Decimal, Decimal]]:
         """The top ``n`` bids as exact Decimals (``Decimal("61837.63000000")``)."""
@@ -293,7 +559,8 @@ class OrderBook:
 
     def crossed(self) -> bool:
         """True if the best bid is at or above the best ask (never true of a valid book)."""
-        return len(self._bk) > 1 and len(self._ak) > 1 and self._bk[-2] >= -self._ak[-2]
+        bk, ak = self._btk, self._atk
+        return len(bk) > 1 and len(ak) > 1 and bk[-2] >= -ak[-2]
 
     def __repr__(self) -> str:
         return (
@@ -304,13 +571,59 @@ class OrderBook:
 
     # ------------------------------------------------------------------ internals
 
+    def _build(self, s: _Side, level: dict[float, float]) -> None:
+        """Lay out one side from ``price -> qty`` (the side is empty)."""
+        ks = sorted(level, reverse=not s.bid)  # best last
+        cut = len(ks) if self._max is not None else self._target
+        top, mid, rest = ks[-cut:], ks[-cut - _MID_TARGET : -cut], ks[: -cut - _MID_TARGET]
+        s.tk[:-1] = s.keys(top)
+        s.tl[:-1] = [(p, level[p]) for p in top]
+        if mid:
+            s.thr = top[0]
+            s.mk[:-1] = s.keys(mid)
+            s.mq[:-1] = [level[p] for p in mid]
+        if rest:
+            s.mthr = mid[0]
+            s.rest = {p: level[p] for p in rest}
+            s.pack()
+
+    def _rebalance(self, s: _Side) -> None:
+        """Bring the top tier back within its bounds (after any batch of changes)."""
+        n = len(s.tk)
+        if n > self._hi:
+            s.spill_top(self._target)
+        elif n < self._lo:
+            s.refill_top(self._target)
+
+    def _levels(self, s: _Side, n: int | None) -> list[FloatLevel]:
+        """Reads past the top tier."""
+        if n is not None:
+            if n < 0:
+                raise ValueError(f"n must be >= 0 or None, got {n!r}")
+            if len(s.mk) == 1 and not s.rest:
+                return s.tl[-2::-1]
+            if n <= _READ_GROW and self._max is None:
+                if n >= self._lo:
+                    self._tune(n)  # this reader wants n levels: keep that many on top
+                s.refill_top(max(n, self._target))
+                return s.tl[-2 : -2 - n : -1]
+            return s.levels()[:n]
+        return s.levels()
+
+    def _maintain(self) -> None:
+        self._tick = _MAINTAIN_EVERY
+        for s in (self._b, self._a):
+            if len(s.mk) > _MID_HI + 1:
+                s.spill_mid(_MID_TARGET)
+            s.pack()
+
     def _learn(self, bids: list[TextLevel], asks: list[TextLevel]) -> None:
         """Learn the decimal counts from the first price / non-zero quantity text."""
         for pt, qt in (*bids[:1], *asks[:1]):
             if self._price_decimals is None:
                 self._price_decimals = _decimals(pt)
                 self._pfmt = f".{self._price_decimals}f"
-            if self._qty_decimals is None and qt.strip("0.") != "":
+            if self._qty_decimals is None and float(qt) != 0.0:  # not "0E-8" and the like
                 self._qty_decimals = _decimals(qt)
                 self._qfmt = f".{self._qty_decimals}f"
         pd, qd = self._price_decimals, self._qty_decimals
@@ -322,7 +635,7 @@ class OrderBook:
         )
 
     def _note_text(
-        self, ovr: dict[float, TextLevel], key: float, pt: str, qt: str, p: float, q: float
+        self, ovr: dict[float, TextLevel], pt: str, qt: str, p: float, q: float
     ) -> None:
         """Keep the wire strings of a level whose text the float would not give back."""
         if self._qty_decimals is None and self._price_decimals is not None:
@@ -331,74 +644,35 @@ class OrderBook:
         qok = format(q, self._qfmt) == qt
         if pok and qok:
             if ovr:
-                ovr.pop(key, None)
+                ovr.pop(p, None)
             return
-        ovr[key] = (pt, qt)
+        ovr[p] = (pt, qt)
         if (not pok and p < FLOAT_EXACT_LIMIT) or (not qok and q < FLOAT_EXACT_LIMIT):
             # An unusual spelling the float decoder would accept: stay on the text path.
             self._fast_ok = False
 
-    def _apply_text(
-        self,
-        texts: list[TextLevel],
-        values: list[FloatLevel],
-        keys: list[float],
-        qtys: list[float],
-        ovr: dict[float, TextLevel],
-        sign: float,
-    ) -> None:
-        for (pt, qt), (p, q) in zip(texts, values, strict=True):
-            key = p * sign
-            i = bisect_left(keys, key)
-            if keys[i] == key:
-                if q:
-                    qtys[i] = q
-                    self._note_text(ovr, key, pt, qt, p, q)
-                else:
-                    del keys[i]
-                    del qtys[i]
-                    ovr.pop(key, None)
-            elif q:
-                keys.insert(i, key)
-                qtys.insert(i, q)
-                self._note_text(ovr, key, pt, qt, p, q)
-
-    @staticmethod
-    def _forget_text(
-        ovr: dict[float, TextLevel], levels: Iterable[FloatLevel], sign: float
-    ) -> None:
-        for p, _ in levels:
-            ovr.pop(p * sign, None)
-
-    def _text(
-        self, keys: list[float], qtys: list[float], ovr: dict[float, TextLevel], sign: float
-    ) -> list[TextLevel]:
+    def _text(self, levels: list[FloatLevel], ovr: dict[float, TextLevel]) -> list[TextLevel]:
         pf, qf = self._pfmt, self._qfmt
         out: list[TextLevel] = []
-        for k, q in zip(keys, qtys, strict=True):
-            t = ovr.get(k) if ovr else None
-            out.append(t if t is not None else (format(k * sign, pf), format(q, qf)))
+        for p, q in levels:
+            t = ovr.get(p) if ovr else None
+            out.append(t if t is not None else (format(p, pf), format(q, qf)))
         return out
 
     def _trim(self) -> None:
-        limit = self.max_levels
+        limit = self._max
         if limit is None:
             return
-        sides = ((self._bk, self._bq, self._btext), (self._ak, self._aq, self._atext))
-        for keys, qtys, ovr in sides:
-            excess = len(keys) - 1 - limit
+        for s in (self._b, self._a):
+            excess = len(s.tk) - 1 - limit
             if excess > 0:
-                if ovr:
-                    for k in keys[:excess]:
-                        ovr.pop(k, None)
-                del keys[:excess]
-                del qtys[:excess]
+                if s.text:
+                    for p, _ in s.tl[:excess]:
+                        s.text.pop(p, None)
+                del s.tk[:excess]
+                del s.tl[:excess]
 
 
-def _top(n: int | None) -> slice:
-    """Slice of a best-last list (sentinel at the end) giving the best ``n``, best first."""
-    if n is None:
-        return slice(-2, None, -1)
-    if n < 0:
-        raise ValueError(f"n must be >= 0 or None, got {n!r}")
-    return slice(-2, -2 - n, -1)
+def _forget_text(ovr: dict[float, TextLevel], levels: Iterable[FloatLevel]) -> None:
+    for p, _ in levels:
+        ovr.pop(p, None)

@@ -245,16 +245,34 @@ class DepthSync:
                     ev = self._decode(event)  # type: ignore[arg-type]
                 except (msgspec.DecodeError, ValueError, TypeError) as exc:
                     return self._on_malformed(exc)
-        if ev.first_update_id > ev.final_update_id:
-            return self._on_malformed(
-                ValueError(f"U={ev.first_update_id} > u={ev.final_update_id}")
-            )
+        first = ev.first_update_id
+        u = ev.final_update_id
+        if first > u:
+            return self._on_malformed(ValueError(f"U={first} > u={u}"))
         if ev.symbol != self.symbol:
             self._foreign += 1
             return IGNORED_FOREIGN
         if self._state is not _SYNCED:
             return self._unsynced_event(ev)
-        return self._synced(ev)
+        # `_synced` inlined for the hot path: a float event that follows the last one.
+        book = self.book
+        uid = book.update_id
+        if (
+            u <= uid
+            or type(ev) is not DepthEventFloat
+            or (ev.prev_final_update_id != uid if self._futures else first > uid + 1)
+        ):
+            return self._synced(ev)  # stale, gap, or the exact text path
+        book.apply_values(ev.bids, ev.asks)
+        bk = book._btk
+        ak = book._atk
+        if len(bk) > 1 and len(ak) > 1 and bk[-2] >= -ak[-2]:
+            return self._on_crossed(ev)
+        book.update_id = u
+        self._applied += 1
+        if self.on_applied is not None:
+            self.on_applied(ev)
+        return APPLIED
 
     def feed_snapshot(self, snapshot: DepthSnapshotRaw | _SnapshotLike | RawInput) -> Action:
         """A REST depth snapshot: `DepthSnapshotRaw`, the raw JSON body, or any object with
@@ -371,8 +389,8 @@ class DepthSync:
         if type(ev) is not DepthEventFloat:
             return self._apply(ev)
         book.apply_values(ev.bids, ev.asks)  # the hot path, `_apply` inlined
-        bk = book._bk
-        ak = book._ak
+        bk = book._btk
+        ak = book._atk
         if len(bk) > 1 and len(ak) > 1 and bk[-2] >= -ak[-2]:
             return self._on_crossed(ev)
         book.update_id = u
@@ -390,8 +408,8 @@ class DepthSync:
                 book.apply(ev.bids, ev.asks)  # validates every level first
             except msgspec.ValidationError as exc:
                 return self._on_malformed(exc)
-        bk = book._bk
-        ak = book._ak
+        bk = book._btk
+        ak = book._atk
         if len(bk) > 1 and len(ak) > 1 and bk[-2] >= -ak[-2]:
             return self._on_crossed(ev)
         book.update_id = ev.final_update_id
