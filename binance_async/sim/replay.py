@@ -50,6 +50,7 @@ from ..book.capture import (
     read_cryptofeed_ws,
     read_hftbacktest,
 )
+from ._web import start_site
 from .clock import SimClock
 from .stream_sources import parse_stream
 from .ws_conn import Conn, WsCore, WsLimits
@@ -185,18 +186,7 @@ class ReplayServer:
         await self.stop()
 
     async def start(self) -> None:
-        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, self.host, self.port)
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        sockets = [a for a in runner.addresses if isinstance(a, tuple)]
-        if sockets:
-            self.port = int(sockets[0][1])
+        self._runner, self.port = await start_site(self.app, self.host, self.port)
         self.ws.start()
         self._task = asyncio.create_task(self._play(), name="binance_async.sim replay")
         if self.start_on == "start":

@@ -45,6 +45,7 @@ from typing import Any
 
 from aiohttp import web
 
+from ._web import start_site
 from .clock import SimClock
 from .copy_leader import CopyTradingDesk
 from .engine import BookSnapshot, Engine
@@ -83,6 +84,7 @@ def _auto_flow(n: int, rate: float | None) -> FlowConfig:
     per_symbol = rate if rate else min(200.0, max(1.0, 4000.0 / max(n, 1)))
     depth = 300 if n <= 20 else max(10, min(300, 6000 // n))
     return FlowConfig(rate=per_symbol, depth_levels=depth)
+
 
 
 class LocalExchange:
@@ -339,18 +341,7 @@ class LocalExchange:
         self._ready = asyncio.Event()
         if self._first and not self.flows:
             self._add_flow(self._first)
-        runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
-        await runner.setup()
-        try:
-            site = web.TCPSite(runner, self.host, self.port)
-            await site.start()
-        except BaseException:
-            await runner.cleanup()
-            raise
-        self._runner = runner
-        sockets = [a for a in runner.addresses if isinstance(a, tuple)]
-        if sockets:
-            self.port = int(sockets[0][1])
+        self._runner, self.port = await start_site(self.app, self.host, self.port)
         if not self._pending:
             self._ready.set()
         self._task = asyncio.create_task(self._run(), name="binance_async.sim flow")
