@@ -5,6 +5,7 @@ exchange (`binance_async.sim`) so that everything runs offline.
 """
 
 from .auth import Ed25519Signer, HmacSigner, RsaSigner
+from .book.manager import BookManager, BookUpdate
 from .clock import ServerClock
 from .errors import (
     APIError,
@@ -32,6 +33,8 @@ __version__ = "0.1.0"
 __all__ = [
     "APIError",
     "BinanceError",
+    "BookManager",
+    "BookUpdate",
     "Client",
     "Ed25519Signer",
     "ExecutionStatusUnknown",

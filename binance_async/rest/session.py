@@ -53,6 +53,9 @@ from .ratelimit import RateLimiter
 from .transport import AiohttpTransport, HttpRequest, HttpResponse, Transport
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..book.manager import BookManager
     from ..streams.manager import StreamManager
     from ..streams.user import Account, Source, UserDataStream
     from ..streams.ws_api import WsApiClient
@@ -236,6 +239,20 @@ class Client(TypedApiMixin):
         if self._streams is None:
             raise RuntimeError("client.streams needs 'async with Client(...) as client'")
         return self._streams
+
+    def books(
+        self,
+        symbols: Iterable[str],
+        *,
+        depth: int = 1000,
+        speed: Literal["100ms", "1000ms"] = "100ms",
+        **options: Any,
+    ) -> BookManager:
+        """Local order books kept in sync: ``async with client.books(["BTCUSDT"]) as books:
+        book = books["BTCUSDT"]``; see `binance_async.book.manager.BookManager`."""
+        from ..book.manager import BookManager
+
+        return BookManager(self, symbols, depth=depth, speed=speed, **options)
 
     def ws_api(self, *, url: str | None = None) -> WsApiClient:
         """A WebSocket API connection with this client's keys, limiter and clock (``async with
