@@ -566,3 +566,20 @@ def test_property_concurrent_waiters_all_admitted(jobs: list[tuple[int, int]]) -
     assert len(log) == len(jobs)
     assert max_per_window(((t, w) for t, _, w in log), 60) <= 10
     assert max_per_window(((t, o) for t, o, _ in log), 10) <= 3
+
+
+def test_exchange_info_pool_for_another_interval_is_charged_too() -> None:
+    state = LimiterState()
+    state.set_limits_from_exchange_info(
+        [{"rateLimitType": "REQUEST_WEIGHT", "interval": "SECOND", "intervalNum": 2, "limit": 10}]
+    )
+    assert "REQUEST_WEIGHT_2S" in state.statistics(0.0)
+    assert state.reserve([("REQUEST_WEIGHT", 6)], 100.0) == 0.0
+    stats = state.statistics(100.0)
+    assert stats["REQUEST_WEIGHT_2S"].used == 6 and stats["REQUEST_WEIGHT"].used == 6
+    assert state.reserve([("REQUEST_WEIGHT", 6)], 100.5) > 0  # the 2 s pool refuses it
+    assert state.reserve([("REQUEST_WEIGHT", 6)], 102.0) == 0.0  # next 2 s window
+    # order charges name both order pools: each counts once, not twice
+    assert state.reserve([("ORDERS_10S", 1), ("ORDERS_1D", 1)], 103.0) == 0.0
+    stats = state.statistics(103.0)
+    assert stats["ORDERS_10S"].used == 1 and stats["ORDERS_1D"].used == 1

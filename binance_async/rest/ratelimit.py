@@ -196,6 +196,7 @@ class LimiterState:
             if lim.limit < 0:
                 raise ValueError(f"limit must be >= 0: {lim}")
             self._pools[lim.pool] = _Pool(lim.pool, interval, int(lim.limit))
+        self._linked: dict[str, list[str]] = {}
         self._banned_until = 0.0
         self._last_now = -math.inf
 
@@ -248,13 +249,17 @@ class LimiterState:
     def _totals(self, charges: Sequence[tuple[str, int]]) -> dict[str, int]:
         totals: dict[str, int] = {}
         for name, weight in charges:
-            pool = self._get(name)
+            self._get(name)  # raises for an unknown pool
             if weight < 0:
                 raise ValueError(f"negative weight {weight} for pool {name}")
             totals[name] = totals.get(name, 0) + weight
-            if totals[name] > pool.limit:
+            for linked in self._linked.get(name, ()):
+                totals[linked] = totals.get(linked, 0) + weight
+        for name, weight in totals.items():
+            pool = self._pools[name]
+            if weight > pool.limit:
                 raise ValueError(
-                    f"weight {totals[name]} on pool {name} can never fit: the limit is "
+                    f"weight {weight} on pool {name} can never fit: the limit is "
                     f"{pool.limit} per {pool.interval:g}s"
                 )
         return totals
@@ -406,6 +411,12 @@ class LimiterState:
             if pool is None:
                 name = f"{kind}_{suffix}"
                 self._pools[name] = pool = _Pool(name, interval, limit)
+                # charges name the pools they know (REQUEST_WEIGHT, ORDERS_10S...): the first
+                # pool of the same kind carries its charges over to this new one
+                base = next((p for p in self._pools.values() if p.kind == kind and p is not pool),
+                            None)
+                if base is not None:
+                    self._linked.setdefault(base.name, []).append(name)
             pool.limit = limit
 
     # -- views -----------------------------------------------------------------------------
