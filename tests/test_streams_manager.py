@@ -226,3 +226,15 @@ async def test_rotation_make_before_break_no_loss_no_dup(ex: LocalExchange) -> N
                     ids.append(ev.trade_id)
             assert ids == list(range(ids[0], ids[0] + len(ids)))
     assert "rotated" in {s.kind for s in signals}
+
+
+async def test_plain_recv_path_when_websockets_internals_differ(
+    ex: LocalExchange, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from binance_async.streams import connection
+
+    monkeypatch.setattr(connection, "supports_direct_mode", lambda queued: False)
+    async with Client(stream_url=ex.ws_url, base_url=ex.rest_url) as client:
+        async with client.streams.subscribe("btcusdt@bookTicker", "ethusdt@bookTicker") as sub:
+            events = [await _typed_after(sub) for _ in range(5)]
+    assert {e.symbol for e in events} <= {"BTCUSDT", "ETHUSDT"} and len(events) == 5

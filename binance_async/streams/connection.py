@@ -27,17 +27,43 @@ from websockets.frames import Frame, Opcode
 __all__ = ["WsConnection"]
 
 _CLOSE: Final = object()
+_CONT: Final = Opcode.CONT
+
+
+def supports_direct_mode(queued: object) -> bool:
+    """Direct mode reads websockets' internal message-queue state; without it, recv() only."""
+    return all(hasattr(queued, a) for a in ("frames", "closed", "get_in_progress"))
 
 
 class _PingAwareConnection(ClientConnection):
-    """A `ClientConnection` that reports incoming pings (websockets already answers them)."""
+    """A `ClientConnection` that reports incoming pings (websockets already answers them) and,
+    while ``sink`` is set, hands complete data frames to it at once, as they are parsed
+    (skipping websockets' message queue and a ``recv()`` per frame)."""
 
     on_ping: Callable[[bytes], None] | None = None
+    sink: Callable[[bytes], None] | None = None
+    on_lost: Callable[[], None] | None = None
 
     def process_event(self, event: Any) -> None:
-        if isinstance(event, Frame) and event.opcode is Opcode.PING and self.on_ping is not None:
-            self.on_ping(bytes(event.data))
+        if isinstance(event, Frame):
+            op = event.opcode
+            sink = self.sink
+            if sink is not None and (op is Opcode.TEXT or op is Opcode.BINARY or op is _CONT):
+                if event.fin and op is not _CONT:
+                    data = event.data
+                    sink(data if type(data) is bytes else bytes(data))
+                    return
+                self.sink = None  # a fragmented message: the reader assembles it with recv()
+                if self.on_lost is not None:
+                    self.on_lost()
+            elif op is Opcode.PING and self.on_ping is not None:
+                self.on_ping(bytes(event.data))
         super().process_event(event)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        if self.on_lost is not None:
+            self.on_lost()
 
 
 class WsConnection:
@@ -49,7 +75,7 @@ class WsConnection:
         url: str,
         *,
         on_open: Callable[[WsConnection], None],
-        on_frame: Callable[[WsConnection, bytes, int], Awaitable[None] | None],
+        on_frame: Callable[[WsConnection, bytes], Awaitable[None] | None],
         on_ping: Callable[[WsConnection, bytes], None],
         on_closed: Callable[[WsConnection, str, bool], None],
         open_timeout: float = 10.0,
@@ -73,6 +99,9 @@ class WsConnection:
         self.bytes = 0
         self.sent = 0
         self.opened_ns: int | None = None
+        self._wake: asyncio.Future[None] | None = None  # the reader waits here in direct mode
+        self._pending: Awaitable[None] | None = None  # room to wait for before reading on
+        self._error: BaseException | None = None
 
     # -- called by the owner (sync) ----------------------------------------------------------
 
@@ -125,22 +154,66 @@ class WsConnection:
     def _ping(self, payload: bytes) -> None:
         self._on_ping(self, payload)
 
+    def _wakeup(self) -> None:
+        fut = self._wake
+        if fut is not None and not fut.done():
+            fut.set_result(None)
+
+    def _direct(self, data: bytes) -> None:
+        """A data frame parsed by websockets (direct mode: called inside ``data_received``)."""
+        self.frames += 1
+        self.bytes += len(data)
+        try:
+            pending = self._on_frame(self, data)
+        except BaseException as exc:  # re-raised by the reader task
+            self._error = exc
+            pending = None
+        if pending is not None or self._error is not None:
+            ws = self._ws
+            if ws is not None:
+                ws.sink = None  # later frames queue in websockets (its flow control applies)
+            self._pending = pending
+            self._wakeup()
+
     async def _read(self, ws: _PingAwareConnection) -> str:
+        """Deliver frames: directly from the protocol callbacks (no per-frame task switch)
+        while the owner keeps up, through ``recv()`` while it asks the reader to wait or
+        frames are queued in websockets (so order is kept)."""
         on_frame = self._on_frame
+        queued = ws.recv_messages
+        direct = supports_direct_mode(queued)
+        loop = asyncio.get_running_loop()
+        ws.on_lost = self._wakeup
         try:
             while True:
-                data = await ws.recv(decode=False)
-                ns = time.time_ns()
-                self.frames += 1
-                self.bytes += len(data)
-                pending = on_frame(self, data, ns)
+                if self._error is not None:
+                    err, self._error = self._error, None
+                    raise err
+                pending, self._pending = self._pending, None
                 if pending is not None:
                     await pending
+                if not direct or len(queued.frames) or queued.closed or queued.get_in_progress:
+                    data = await ws.recv(decode=False)
+                    self.frames += 1
+                    self.bytes += len(data)
+                    pending = on_frame(self, data)
+                    if pending is not None:
+                        await pending
+                    continue
+                self._wake = loop.create_future()
+                ws.sink = self._direct
+                try:
+                    await self._wake
+                finally:
+                    ws.sink = None
+                    self._wake = None
         except ConnectionClosed as exc:
             rcvd = exc.rcvd
             if rcvd is None:
                 return "abnormal closure (no close frame)"
             return f"closed by server: {rcvd.code} {rcvd.reason}".rstrip()
+        finally:
+            ws.on_lost = None
 
     async def _write(self, ws: _PingAwareConnection) -> None:
         while True:

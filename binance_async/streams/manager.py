@@ -40,7 +40,7 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal, TypeAlias
+from typing import Any, Final, Literal, TypeAlias
 
 import msgspec
 
@@ -67,6 +67,10 @@ __all__ = ["Lifecycle", "Overflow", "StreamGap", "StreamManager", "Subscription"
 log = logging.getLogger("binance_async.streams")
 
 Overflow: TypeAlias = Literal["wait", "drop_oldest", "raise"]
+
+#: Per-stream lag (receive time - event time) is sampled once every this many frames (and
+#: on a stream's first frame), not on every frame.
+_LAG_EVERY: Final = 64
 
 
 class StreamGap(msgspec.Struct, frozen=True):
@@ -296,7 +300,8 @@ class StreamManager:
         self._wake = asyncio.Event()
         self._armed = float("inf")
         self._stopped = False
-        self._frame: tuple[int, int, bytes] | None = None  # conn_id, ns, data being fed
+        self._frame: tuple[int, bytes] | None = None  # conn_id, data being fed
+        self._lag_count = 0
         self._malformed = 0
         self._dropped = 0
         self._stream_stats: dict[str, StreamStats] = {}
@@ -473,11 +478,19 @@ class StreamManager:
             self._signal(Lifecycle("disconnected", conn.conn_id, detail=reason))
         self._pump()
 
-    def _on_frame(self, conn: WsConnection, data: bytes, ns: int) -> Any:
-        self._frame = (conn.conn_id, ns, data)
-        self._proto.receive_frame(conn.conn_id, data, self._now())
-        self._pump()
-        self._frame = None
+    def _on_frame(self, conn: WsConnection, data: bytes) -> Any:
+        proto = self._proto
+        now = time.monotonic()
+        cid = conn.conn_id
+        hit = proto.deliver_frame(cid, data, now)
+        if hit is not None:  # the fast path: straight to the subscribers' queues
+            self._deliver(hit[0], hit[1], hit[2], cid, data)
+            if proto.needs_service(now):
+                self._pump()
+        else:
+            self._frame = (cid, data)
+            self._pump()
+            self._frame = None
         if self._blocked:
             return self._wait_room()
         return None
@@ -488,36 +501,59 @@ class StreamManager:
             while sub._size >= sub.maxsize and not sub._closed and sub._error is None:
                 await sub._writable.wait()
 
+    def _deliver(
+        self,
+        stream: str,
+        event: Any,
+        subscribers: frozenset[Any],
+        conn_id: int,
+        data: bytes | None,
+    ) -> None:
+        """Queue one event for its subscribers; ``data`` is the frame it came in (None for
+        events released later, e.g. buffered during a handover)."""
+        ss = self._stream_stats.get(stream)
+        if ss is None:
+            ss = self._stream_stats[stream] = StreamStats()
+        ss.messages += 1
+        ns = 0
+        if data is not None:
+            ss.bytes += len(data)
+            self._lag_count += 1
+            if self._lag_count >= _LAG_EVERY or ss.lag_ms_last is None:
+                self._lag_count = 0
+                et = getattr(event, "event_time", None)
+                if type(et) is int:
+                    ns = time.time_ns()
+                    lag = ns / 1e6 - et
+                    ss.lag_ms_last = lag
+                    if lag > ss.lag_ms_max:
+                        ss.lag_ms_max = lag
+        subs = self._subs
+        for sid in subscribers:
+            sub = subs.get(sid)
+            if sub is None:
+                continue
+            item = event
+            if sub.raw:
+                if data is None:
+                    item = (time.time_ns(), b"")
+                else:
+                    if not ns:
+                        ns = time.time_ns()
+                    item = (ns, data)
+            if sub._push(item, stream):
+                self._blocked.append(sub)
+
     def _dispatch(self, events: list[Any]) -> None:
         subs = self._subs
         frame = self._frame
         for ev in events:
             t = type(ev)
             if t is Deliver:
-                stream = ev.stream
-                ss = self._stream_stats.get(stream)
-                if ss is None:
-                    ss = self._stream_stats[stream] = StreamStats()
-                ss.messages += 1
-                raw_item: Any = None
                 if frame is not None and frame[0] == ev.conn_id:
-                    ss.bytes += len(frame[2])
-                    et = getattr(ev.event, "event_time", None)
-                    if type(et) is int:
-                        lag = frame[1] / 1e6 - et
-                        ss.lag_ms_last = lag
-                        if lag > ss.lag_ms_max:
-                            ss.lag_ms_max = lag
-                    raw_item = (frame[1], frame[2])
-                for sid in ev.subscribers:
-                    sub = subs.get(sid)
-                    if sub is None:
-                        continue
-                    item = ev.event
-                    if sub.raw:
-                        item = raw_item if raw_item is not None else (time.time_ns(), b"")
-                    if sub._push(item, stream):
-                        self._blocked.append(sub)
+                    self._deliver(ev.stream, ev.event, ev.subscribers, ev.conn_id, frame[1])
+                else:
+                    self._deliver(ev.stream, ev.event, ev.subscribers, ev.conn_id, None)
             elif t is Ack:
                 fut = self._waiters.get(ev.request.id)
                 if fut is not None and not fut.done():

@@ -71,7 +71,13 @@ from typing import Any, Final, Literal
 import msgspec
 
 from ..models.depth import ENVELOPE_DECODER
-from ..models.streams import RETIRED_STREAMS, decoder_for_kind, stream_kind
+from ..models.streams import (
+    RETIRED_STREAMS,
+    EventDecoder,
+    StreamKind,
+    decoder_for_kind,
+    stream_kind,
+)
 from .actions import (
     AppEvent,
     Close,
@@ -99,6 +105,8 @@ __all__ = ["ConnectionInfo", "ProtocolStats", "StreamConfig", "StreamProtocol"]
 _INT64_MAX: Final = 2**63 - 1
 _INF: Final = float("inf")
 _ENVELOPE_PREFIX: Final = b'{"stream":'
+_NAME_PREFIX: Final = b'{"stream":"'
+_MAX_ROUTES: Final = 8192
 _SUB: Final = "SUBSCRIBE"
 _UNSUB: Final = "UNSUBSCRIBE"
 
@@ -129,6 +137,8 @@ class StreamProtocol:
         self._events: list[AppEvent] = []
         self._table = SubscriptionTable(self._events)
         self._stats = ProtocolStats()
+        # stream name as wire bytes -> (name, kind, decoder): the `deliver_frame` fast path
+        self._routes: dict[bytes, tuple[str, StreamKind, EventDecoder]] = {}
 
     # ---------------------------------------------------------------- outputs and timers
 
@@ -313,6 +323,66 @@ class StreamProtocol:
                 self._on_event(conn, env.stream, env.data)
                 return
         self._on_other(conn, data)
+
+    def deliver_frame(
+        self, conn_id: int, data: bytes, now: float
+    ) -> tuple[str, Any, frozenset[SubscriberId]] | None:
+        """`receive_frame`, with a fast path for the common case: a combined-stream event of
+        a routed stream outside any handover is returned as ``(stream, event, subscribers)``
+        (counted as delivered, but not queued as a `Deliver`). Anything else goes through
+        `receive_frame` and None is returned (drain `events_received` as usual)."""
+        if now > self._now:
+            self._now = now
+        conn = self._conns.get(conn_id)
+        if conn is not None and conn.state == "open" and data.startswith(_NAME_PREFIX):
+            end = data.find(b'"', 11)
+            route = self._routes.get(data[11:end])
+            if route is None:
+                route = self._new_route(data[11:end])
+            if route is not None:
+                stream = route[0]
+                subs = self._table.refs.get(stream)
+                shard = conn.shard
+                ho = shard.handover
+                if (
+                    subs is not None
+                    and self._shard_of.get(stream) is shard
+                    and (ho is None or stream not in ho.streams)
+                ):
+                    try:
+                        env = ENVELOPE_DECODER.decode(data)
+                        event = route[2].decode(env.data)
+                    except (msgspec.DecodeError, msgspec.ValidationError):
+                        pass  # the slow path reports it (or rotates on serverShutdown)
+                    else:
+                        if env.stream == stream:
+                            conn.last_rx = self._now
+                            stats = self._stats
+                            stats.frames += 1
+                            stats.delivered += 1
+                            return stream, event, subs
+        self.receive_frame(conn_id, data, now)
+        return None
+
+    def _new_route(self, key: bytes) -> tuple[str, StreamKind, EventDecoder] | None:
+        if not self.config.decode or b"\\" in key:
+            return None
+        try:
+            stream = key.decode()
+        except UnicodeDecodeError:
+            return None
+        if stream not in self._table.refs:
+            return None
+        if len(self._routes) >= _MAX_ROUTES:
+            self._routes.clear()
+        kind = stream_kind(stream)
+        route = self._routes[key] = (stream, kind, decoder_for_kind(kind))
+        return route
+
+    def needs_service(self, now: float) -> bool:
+        """True if `data_to_send` / `events_received` have work (timers due, state changed,
+        events queued): after a `deliver_frame` fast path, the I/O layer may skip draining."""
+        return self._dirty or now >= self._deadline or bool(self._events)
 
     # ---------------------------------------------------------------- control requests
 
