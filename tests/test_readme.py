@@ -47,3 +47,12 @@ async def test_streams_example_runs(capsys: Any) -> None:
     await asyncio.wait_for(namespace["example"](), 20)
     out = capsys.readouterr().out.split()
     assert out[0] in ("BTCUSDT", "ETHUSDT") and out[1] in ("TradeEvent", "BookTickerEvent")
+
+
+async def test_books_and_user_data_example_runs(capsys: Any) -> None:
+    code = _python_block_after("## Order books and user data")
+    namespace: dict[str, Any] = {}
+    exec("async def example():\n" + textwrap.indent(code, "    "), namespace)
+    await asyncio.wait_for(namespace["example"](), 30)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 and lines[1] in ("ExecutionReport", "OutboundAccountPosition")
