@@ -228,6 +228,23 @@ async def test_rotation_make_before_break_no_loss_no_dup(ex: LocalExchange) -> N
     assert "rotated" in {s.kind for s in signals}
 
 
+async def test_rotation_at_the_configured_lifetime_no_loss_no_dup(ex: LocalExchange) -> None:
+    """A connection nearing `max_lifetime` (24 h on the exchange; 1.5 s here) is replaced
+    make-before-break on its own: trade ids stay contiguous, no gap, a "rotated" signal."""
+    signals: list[Lifecycle] = []
+    config = _config(ex, max_lifetime=1.5)
+    async with StreamManager(ex.ws_url, config=config, on_lifecycle=signals.append) as m:
+        async with m.subscribe("btcusdt@trade", maxsize=100_000) as sub:
+            ids: list[int] = [(await _next_event(sub)).trade_id]
+            async with asyncio.timeout(15):
+                while m.statistics()["rotations"] < 2 or len(ids) < 30:
+                    ev = await anext(sub)
+                    assert not isinstance(ev, StreamGap)
+                    ids.append(ev.trade_id)
+            assert ids == list(range(ids[0], ids[0] + len(ids)))
+    assert [s.kind for s in signals].count("rotated") >= 2
+
+
 async def test_plain_recv_path_when_websockets_internals_differ(
     ex: LocalExchange, monkeypatch: pytest.MonkeyPatch
 ) -> None:
