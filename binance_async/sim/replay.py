@@ -10,8 +10,8 @@
 Inputs: any `binance_async.book.capture.Record` iterable, or files (`from_files` picks the
 reader by name): hftbacktest ``<recv_ns> <json>`` lines (``.gz`` or plain; the REST depth body
 written into the stream becomes the snapshot), cryptofeed ``*.ws.1.0`` (with the
-``*.http.0.0`` next to it for snapshots), or the project's own recorder once it exists (pass
-its records). Every recorded stream name can be subscribed to, through the URL or
+``*.http.0.0`` next to it for snapshots), or the project's own recordings
+(`binance_async.recording`, written by ``binance-async record``). Every recorded stream name can be subscribed to, through the URL or
 ``SUBSCRIBE``, raw or combined, with the live exchange's control messages and connection rules
 (`StreamHub`, `WsCore`); other well-formed names are accepted and stay silent.
 
@@ -67,9 +67,13 @@ def read_capture(*paths: str | Path) -> list[Record]:
     """Records of capture files, the reader chosen by name, merged in receive-time order."""
     sources: list[Iterable[Record]] = []
     hft: list[Path] = []
+    from ..recording import is_recording, read_recording
+
     for raw in paths:
         p = Path(raw)
-        if p.name.endswith(".ws.1.0"):
+        if is_recording(p):
+            sources.append(read_recording(p))
+        elif p.name.endswith(".ws.1.0"):
             sources.append(read_cryptofeed_ws(p))
             http = p.with_name(p.name[: -len(".ws.1.0")] + ".http.0.0")
             if http.exists():

@@ -4,7 +4,13 @@ Subcommands:
   endpoints   the endpoint catalogue, one line (or JSON object) per endpoint
   call        any catalogue call, signed when needed, printing the JSON response
   time        the server time and this machine's clock offset
+  limits      the server's current weight and order-count usage
   sim         run the local Binance-compatible exchange
+  demo        live order books against an in-process local exchange
+  book        the same live view against any exchange URL
+  stream      stream events as JSON lines
+  record      record raw frames and depth snapshots to compressed rotating files
+  replay      rebuild books from a recording, or serve it through the local exchange
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import asyncio
 import math
 import os
 import sys
+import time
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -21,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from . import __version__
-from .errors import APIError, BinanceError, IPBanned, ValidationError
-from .rest.endpoints.validate import RECV_WINDOW
-from .rest.session import DEFAULT_BASE_URL, Client
+from .. import __version__
+from ..errors import APIError, BinanceError, IPBanned, TransportError, ValidationError
+from ..rest.endpoints.validate import RECV_WINDOW
+from ..rest.session import DEFAULT_BASE_URL, Client
 
 if TYPE_CHECKING:
-    from .rest.endpoints import Endpoint
+    from ..rest.endpoints import Endpoint
 
 __all__ = ["main"]
 
@@ -152,7 +159,7 @@ def _print_json(data: Any) -> None:
 
 
 async def _cmd_call(args: argparse.Namespace) -> int:
-    from .rest import endpoints
+    from ..rest import endpoints
 
     method = args.method.upper()
     path = args.path.split("?", 1)[0]
@@ -180,8 +187,34 @@ async def _cmd_time(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _cmd_limits(args: argparse.Namespace) -> int:
+    async with _client_from_env(args.base_url, args.key_file) as client:
+        await client.market.ping()
+        orders: Any = None
+        if client.has_credentials:
+            orders = await client.trade.order_rate_limit()
+        pools = client.statistics()["limits"]
+    if args.json:
+        _print_json({"pools": pools,
+                     "orders": orders})  # fmt: skip
+        return 0
+    now = time.time()
+    out = sys.stdout
+    for name, pool in pools.items():
+        blocked = (
+            f", blocked for {pool.blocked_until - now:.0f} s" if pool.blocked_until > now else ""
+        )
+        out.write(
+            f"{name:<15} {pool.used:>7,} / {pool.limit:<9,} per {pool.interval_seconds:g} s, "
+            f"window resets in {max(0.0, pool.resets_at - now):.0f} s{blocked}\n"
+        )
+    for entry in orders or []:
+        out.write(f"order count     {msgspec.json.encode(entry).decode()}\n")
+    return 0
+
+
 def _cmd_endpoints(args: argparse.Namespace) -> int:
-    from .rest import endpoints
+    from ..rest import endpoints
 
     rows = endpoints.all_endpoints()
     if args.family:
@@ -237,9 +270,24 @@ def _build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", default=DEFAULT_BASE_URL, help="REST base URL")
     p.set_defaults(func=_cmd_time, is_async=True)
 
-    from .sim.cli import add_sim_parser
+    p = sub.add_parser(
+        "limits",
+        help="the server's current request-weight (and, with keys, order-count) usage",
+        description="Make one weight-1 request (GET /api/v3/ping) and print every rate-limit "
+        "pool as the server reports it (X-MBX-USED-WEIGHT-1M, ...). With keys "
+        "(BINANCE_API_KEY / BINANCE_API_SECRET) also GET /api/v3/rateLimit/order.",
+    )
+    p.add_argument("--base-url", "--url", dest="base_url", default=DEFAULT_BASE_URL,
+                   help="REST base URL")  # fmt: skip
+    p.add_argument("--key-file", help="RSA or Ed25519 private key (PEM)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.set_defaults(func=_cmd_limits, is_async=True)
+
+    from ..sim.cli import add_sim_parser
+    from .market import add_market_parsers
 
     add_sim_parser(sub)
+    add_market_parsers(sub)
     return parser
 
 
@@ -254,28 +302,53 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "is_async", False):
             return int(asyncio.run(args.func(args)))
         return int(args.func(args))
-    except IPBanned as exc:
-        until = f" until epoch {exc.banned_until:.0f}" if exc.banned_until else ""
-        _error(f"IP banned{until} (retry after {exc.retry_after} s): {exc}")
-        return 3
-    except APIError as exc:
-        name = f" {exc.code_name}" if exc.code_name else ""
-        _error(f"Binance code {exc.code}{name}: {exc.msg or type(exc).__name__} "
-               f"(HTTP {exc.status})")
-        return 2
-    except ValidationError as exc:
-        _error(f"invalid request: {exc}")
-        return 1
-    except BinanceError as exc:
-        _error(str(exc))
-        return 1
-    except BrokenPipeError:
-        return 0
-    except OSError as exc:
-        _error(f"{type(exc).__name__}: {exc}")
-        return 1
     except KeyboardInterrupt:
         return 130
+    except BaseException as exc:  # every error becomes one line and an exit code
+        return _report(exc, getattr(args, "url", None) or getattr(args, "base_url", None))
+
+
+def _leaf(exc: BaseException) -> BaseException:
+    """The first real error inside (nested) exception groups from task groups."""
+    while isinstance(exc, BaseExceptionGroup):
+        inner = [e for e in exc.exceptions if not isinstance(e, asyncio.CancelledError)]
+        exc = (inner or list(exc.exceptions))[0]
+    return exc
+
+
+def _report(error: BaseException, url: str | None = None) -> int:
+    """Print ``error`` as one line on stderr; the exit code (re-raises what is not an error)."""
+    exc = _leaf(error)
+    if isinstance(exc, IPBanned):
+        until = ""
+        if exc.banned_until:
+            stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(exc.banned_until))
+            until = f" until {stamp}"
+        _error(f"IP banned{until} (retry after {exc.retry_after} s): {exc.msg or exc}")
+        return 3
+    if isinstance(exc, APIError):
+        name = f" {exc.code_name}" if exc.code_name else ""
+        _error(
+            f"Binance code {exc.code}{name}: {exc.msg or type(exc).__name__} (HTTP {exc.status})"
+        )
+        return 2
+    if isinstance(exc, ValidationError):
+        _error(f"invalid request: {exc}")
+        return 1
+    if isinstance(exc, TransportError) and url:
+        _error(f"cannot reach {url}: {exc}")
+        return 1
+    if isinstance(exc, BinanceError):
+        _error(str(exc))
+        return 1
+    if isinstance(exc, BrokenPipeError):
+        return 0
+    if isinstance(exc, OSError | ValueError):
+        _error(f"{type(exc).__name__}: {exc}" if isinstance(exc, OSError) else str(exc))
+        return 1
+    if isinstance(exc, KeyboardInterrupt):
+        return 130
+    raise error
 
 
 def _error(text: str) -> None:
