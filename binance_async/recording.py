@@ -84,7 +84,8 @@ class RecordingWriter:
     """Rotating, compressed writer of a recording (see the module docstring).
 
     ``rotate_bytes`` (uncompressed) and ``rotate_seconds`` bound each file; ``write_*`` return
-    True when the line just written started a new file (the caller then writes fresh snapshots).
+    True when the line just written started a new file after the first (a rotation: the caller
+    then writes fresh snapshots).
     Not thread-safe; one writer per recording.
     """
 
@@ -150,7 +151,7 @@ class RecordingWriter:
     def _maybe_rotate(self) -> bool:
         if self._fh is None:
             self._open()
-            return True
+            return bool(self.files)  # the first file is not a rotation
         if (
             self._file_bytes >= self.rotate_bytes
             or time.monotonic() - self._opened_at >= self.rotate_seconds

@@ -1,0 +1,64 @@
+"""How every example gets a `Client`: a given exchange URL, or a local exchange in-process.
+
+``BINANCE_URL`` (or ``--url``) points the examples at an exchange: production
+(``https://api.binance.com``), the testnet (``https://testnet.binance.vision``) or a
+``binance-async sim`` (``http://127.0.0.1:8080``), with keys from ``BINANCE_API_KEY`` /
+``BINANCE_API_SECRET`` (or ``BINANCE_PRIVATE_KEY_FILE`` for RSA/Ed25519). Without a URL, a
+`LocalExchange` starts in this process and its demo keys are used: every example runs as is.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from binance_async import Client
+from binance_async.sim import LocalExchange
+
+
+def _stream_url(url: str) -> str:
+    known = {
+        "https://api.binance.com": "wss://stream.binance.com:9443",
+        "https://testnet.binance.vision": "wss://stream.testnet.binance.vision",
+    }
+    return known.get(url, "ws" + url[4:] if url.startswith("http") else url)
+
+
+def _ws_api_url(url: str) -> str:
+    known = {
+        "https://api.binance.com": "wss://ws-api.binance.com:443/ws-api/v3",
+        "https://testnet.binance.vision": "wss://ws-api.testnet.binance.vision/ws-api/v3",
+    }
+    return known.get(url, _stream_url(url) + "/ws-api/v3")
+
+
+@asynccontextmanager
+async def connect(
+    url: str | None = None, symbols: Sequence[str] = ("BTCUSDT", "ETHUSDT")
+) -> AsyncIterator[Client]:
+    """A running `Client` against ``url`` (or ``$BINANCE_URL``), else an in-process exchange."""
+    url = (url or os.environ.get("BINANCE_URL") or "").rstrip("/")
+    if url:
+        key_file = os.environ.get("BINANCE_PRIVATE_KEY_FILE")
+        private_key = Path(key_file).read_bytes() if key_file else None  # noqa: ASYNC240 - once
+        async with Client(
+            os.environ.get("BINANCE_API_KEY"),
+            None if key_file else os.environ.get("BINANCE_API_SECRET"),
+            private_key=private_key,
+            base_url=url,
+            stream_url=_stream_url(url),
+            ws_api_url=_ws_api_url(url),
+        ) as client:
+            yield client
+        return
+    async with (
+        LocalExchange(list(symbols), seed=7) as ex,
+        Client(
+            ex.api_key, ex.api_secret, base_url=ex.rest_url, stream_url=ex.ws_url,
+            ws_api_url=ex.ws_api_url,
+        ) as client,
+    ):  # fmt: skip
+        client.local_exchange = ex  # type: ignore[attr-defined]  # the copy-trading example uses it
+        yield client
