@@ -6,7 +6,9 @@ URLs are distinct and signed in advance (real signed URLs never repeat; a repeat
 yarl's caches), so the floor is aiohttp's own cost of sending such a request. Batches of the two
 are interleaved so machine noise hits both alike; each call is timed and the medians compared.
 A second measurement runs the client's pipeline alone (encode, sign, limiter, decode) over an
-in-memory transport, which is the overhead without the network's noise.
+in-memory transport, which is the overhead without the network's noise. Where python-binance is
+installed, its ``AsyncClient.get_account()`` joins the interleaved batches (same server, same
+answer), as a peer.
 
 Run: python benchmarks/rest_overhead.py [--calls N]
 """
@@ -19,6 +21,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -26,6 +29,7 @@ from aiohttp.test_utils import TestServer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._table import Row
 from binance_async.auth import HmacSigner
 from binance_async.rest.ratelimit import DEFAULT_LIMITS, Limit, LimiterState, RateLimiter
 from binance_async.rest.session import Client
@@ -57,6 +61,17 @@ async def _raw_call(session: aiohttp.ClientSession, url: str) -> None:
         await resp.read()
 
 
+def _python_binance(base: str) -> object | None:
+    """python-binance's AsyncClient pointed at ``base`` (None when it is not installed)."""
+    try:
+        from binance import AsyncClient
+    except ImportError:
+        return None
+    client = AsyncClient(KEY, SECRET)
+    client.API_URL = base + "/api"
+    return client
+
+
 async def measure(calls: int, batch: int = 50) -> dict[str, float]:
     app = web.Application()
     app.router.add_route("GET", "/{tail:.*}", _handler)
@@ -74,6 +89,8 @@ async def measure(calls: int, batch: int = 50) -> dict[str, float]:
     urls = iter(raw_urls)
     raw_times: list[float] = []
     lib_times: list[float] = []
+    peer_times: list[float] = []
+    peer: Any = _python_binance(base)
     try:
         async with (
             aiohttp.ClientSession() as session,
@@ -82,6 +99,8 @@ async def measure(calls: int, batch: int = 50) -> dict[str, float]:
             for _ in range(20):  # warm up both paths (connections, caches)
                 await _raw_call(session, next(urls))
                 await client.request("GET", "/api/v3/account", {"symbol": "BTCUSDT"})
+                if peer is not None:
+                    await peer.get_account()
             done = 0
             while done < calls:
                 for _ in range(batch):
@@ -92,8 +111,15 @@ async def measure(calls: int, batch: int = 50) -> dict[str, float]:
                     t0 = time.perf_counter_ns()
                     await client.request("GET", "/api/v3/account", {"symbol": "BTCUSDT"})
                     lib_times.append(time.perf_counter_ns() - t0)
+                if peer is not None:
+                    for _ in range(batch):
+                        t0 = time.perf_counter_ns()
+                        await peer.get_account()
+                        peer_times.append(time.perf_counter_ns() - t0)
                 done += batch
     finally:
+        if peer is not None:
+            await peer.close_connection()
         await server.close()
 
     def handler(_: HttpRequest) -> HttpResponse:
@@ -101,21 +127,40 @@ async def measure(calls: int, batch: int = 50) -> dict[str, float]:
 
     pipeline: list[float] = []
     async with Client(
-        KEY, SECRET, base_url="http://x.invalid", transport=MockTransport(handler), time_sync=False
-    ) as client:
+        KEY, SECRET, base_url="http://x.invalid", transport=MockTransport(handler),
+        time_sync=False, limiter=unlimited(),
+    ) as client:  # fmt: skip
         for _ in range(calls):
             t0 = time.perf_counter_ns()
             await client.request("GET", "/api/v3/account", {"symbol": "BTCUSDT"})
             pipeline.append(time.perf_counter_ns() - t0)
     raw = statistics.median(raw_times) / 1000
     lib = statistics.median(lib_times) / 1000
-    return {
+    out = {
         "raw_aiohttp_us": raw,
         "client_us": lib,
         "overhead_us": lib - raw,
         "ratio": lib / raw,
         "pipeline_only_us": statistics.median(pipeline) / 1000,
     }
+    if peer_times:
+        out["python_binance_us"] = statistics.median(peer_times) / 1000
+    return out
+
+
+def rows(quick: bool = False) -> list[Row]:
+    """Rows for ``python -m benchmarks``: floor, this library, python-binance (if installed)."""
+    r = asyncio.run(measure(600 if quick else 3000))
+    name = "REST signed GET, loopback"
+    out = [
+        Row(name, "raw aiohttp, pre-signed URLs", "floor", r["raw_aiohttp_us"], "us/call"),
+        Row(name, "binance_async Client.request", "ours", r["client_us"], "us/call",
+            note=f"overhead {r['overhead_us']:.1f} us (target <= 30)"),
+    ]  # fmt: skip
+    if "python_binance_us" in r:
+        out.append(Row(name, "python-binance AsyncClient", "peer", r["python_binance_us"],
+                       "us/call"))  # fmt: skip
+    return out
 
 
 def main() -> None:
@@ -134,6 +179,8 @@ def main() -> None:
         f"  pipeline alone (in-memory transport: encode+sign+limiter+decode) "
         f"{r['pipeline_only_us']:.1f} us/call"
     )
+    if "python_binance_us" in r:
+        print(f"  python-binance AsyncClient {r['python_binance_us']:8.1f} us/call (peer)")
 
 
 if __name__ == "__main__":
