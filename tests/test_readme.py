@@ -38,6 +38,20 @@ def test_quickstart_has_exactly_two_commands() -> None:
     assert len(commands) == 2
     assert all(c.startswith("python3 -m venv .venv && ") for c in commands)
     assert "pytest" in commands[1]
+    # the first runs the live demo, and ends on its own (CI runs it verbatim)
+    assert re.search(r"binance-async demo --duration \d+$", commands[0])
+
+
+def test_readme_names_only_real_cli_commands() -> None:
+    from binance_async.cli import _build_parser
+
+    parser = _build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    known = set(sub.choices)  # type: ignore[arg-type]
+    text = README.read_text()
+    table = text[text.index("## Command line") : text.index("## Examples")]
+    named = set(re.findall(r"^\| `([a-z]+)", table, re.M))
+    assert named == known
 
 
 async def test_streams_example_runs(capsys: Any) -> None:
