@@ -11,9 +11,10 @@ Inputs: any `binance_async.book.capture.Record` iterable, or files (`from_files`
 reader by name): hftbacktest ``<recv_ns> <json>`` lines (``.gz`` or plain; the REST depth body
 written into the stream becomes the snapshot), cryptofeed ``*.ws.1.0`` (with the
 ``*.http.0.0`` next to it for snapshots), or the project's own recordings
-(`binance_async.recording`, written by ``binance-async record``). Every recorded stream name can be subscribed to, through the URL or
-``SUBSCRIBE``, raw or combined, with the live exchange's control messages and connection rules
-(`StreamHub`, `WsCore`); other well-formed names are accepted and stay silent.
+(`binance_async.recording`, written by ``binance-async record``). Every recorded stream name
+can be subscribed to, through the URL or ``SUBSCRIBE``, raw or combined, with the live
+exchange's control messages and connection rules (`StreamHub`, `WsCore`); other well-formed
+names are accepted and stay silent.
 
 Pace: ``pace=1.0`` replays at the recorded pace (``2.0`` twice as fast); ``pace=None`` as fast
 as the sockets take it (for throughput benchmarks: frames are written in batches of
