@@ -6,20 +6,25 @@
 Per event: median, mean and 99th percentile over all events (each the best of ``--runs``
 runs), and the median as a multiple of the floor:
 
-- floor:        msgspec decode alone (combined envelope, then the typed float event);
-- (a) apply:    decode + ``DepthSync.feed_event`` (sync checks + apply + crossed check);
+- floor:        msgspec decode alone: the combined-stream frame decoded in one pass into the
+                typed float event (``DEPTH_FRAME_FLOAT_DECODER``; envelope then event, the
+                two-pass way, is printed too, about 0.5 us more);
+- (a) apply:    ``DepthSync.feed_event(frame)`` (that decode + sync checks + apply + crossed
+                check);
 - (b) +read10:  (a) + ``book.bids(10)`` and ``book.asks(10)`` after every event;
 
 on a seeded, generated BTCUSDT-like stream (1,000 levels per side, ~16 changed levels per event,
 changes concentrated near the top like the real capture) and on the real hftbacktest BTCUSDT
 capture (shared/data/real/hftbacktest, 6,493 diffs). The same loop runs through ccxt's
 ``OrderBook``, cryptofeed's C ``order_book.OrderBook`` and python-binance's ``DepthCache`` when
-they are importable (never installed by this project). Memory: tracemalloc bytes per level for
+they are importable (never installed by this project), each decoding the frame in one pass
+too. Memory: tracemalloc bytes per level for
 1 book x 5,000 levels per side and 1,500 books x 1,000 levels per side, fresh and after churn.
 ``--breakdown`` splits our loop on the generated stream into its parts and measures a lower
 bound for any pure-Python book: the floor, plus the sync checks alone (events with no levels),
 plus one bare dict set/pop per changed level (no order kept at all), plus the two top-10 reads.
-No assertion on any timing: this script only prints.
+No assertion on any timing: this script only prints. `rows` gives the figures as
+`benchmarks._table.Row` for ``python -m benchmarks``.
 """
 
 from __future__ import annotations
@@ -42,15 +47,29 @@ import msgspec
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks._table import Row  # noqa: E402
 from binance_async.book import DepthSync, OrderBook  # noqa: E402
 from binance_async.book.capture import read_hftbacktest  # noqa: E402
 from binance_async.models.depth import (  # noqa: E402
     DEPTH_EVENT_DECODER,
     DEPTH_EVENT_FLOAT_DECODER,
+    DEPTH_FRAME_FLOAT_DECODER,
     DEPTH_SNAPSHOT_FLOAT_DECODER,
     DEPTH_SNAPSHOT_RAW_DECODER,
     ENVELOPE_DECODER,
+    DepthEvent,
 )
+
+
+class _TextFrame(msgspec.Struct, frozen=True, gc=False):
+    """A combined-stream frame with a text-level event, decoded in one pass (python-binance's
+    loop wants text levels)."""
+
+    stream: str
+    data: DepthEvent
+
+
+_TEXT_FRAME_DECODER = msgspec.json.Decoder(_TextFrame)
 
 SHARED = Path(os.environ.get("BINANCE_ASYNC_SHARED", ROOT.parent / "shared"))
 REAL = SHARED / "data" / "real" / "hftbacktest" / "examples" / "spot"
@@ -219,6 +238,17 @@ def timing(make_step: Callable[[], Step], items: Sequence[Any], runs: int) -> Ti
 
 
 def floor_step() -> Step:
+    """msgspec decode alone: the frame in one pass into the typed float event."""
+    decode = DEPTH_FRAME_FLOAT_DECODER.decode
+
+    def step(frame: bytes) -> object:
+        return decode(frame).data
+
+    return step
+
+
+def floor_two_pass() -> Step:
+    """The envelope, then its ``data`` into the typed float event (for reference)."""
     env_decode = ENVELOPE_DECODER.decode
     ev_decode = DEPTH_EVENT_FLOAT_DECODER.decode
 
@@ -232,20 +262,15 @@ def ours(snapshot: bytes, read: bool) -> Callable[[], Step]:
     def make() -> Step:
         sync = DepthSync("BTCUSDT", max_buffer=100_000)
         sync.feed_snapshot(snapshot)
-        feed = sync.feed_event
-        env_decode = ENVELOPE_DECODER.decode
+        feed = sync.feed_event  # decodes the frame itself (one pass)
         book = sync.book
         if not read:
-
-            def step(frame: bytes) -> object:
-                return feed(env_decode(frame).data)
-
-            return step
+            return feed
 
         bids, asks = book.bids, book.asks
 
         def step_read(frame: bytes) -> object:
-            feed(env_decode(frame).data)
+            feed(frame)
             return bids(10), asks(10)
 
         return step_read
@@ -256,9 +281,8 @@ def ours(snapshot: bytes, read: bool) -> Callable[[], Step]:
 def competitors(snapshot: bytes) -> dict[str, tuple[Callable[[bool], Callable[[], Step]], str]]:
     """Constructors of the same loop through other libraries that are importable here."""
     snap = DEPTH_SNAPSHOT_RAW_DECODER.decode(snapshot)
-    env_decode = ENVELOPE_DECODER.decode
-    fdecode = DEPTH_EVENT_FLOAT_DECODER.decode
-    tdecode = DEPTH_EVENT_DECODER.decode
+    fdecode = DEPTH_FRAME_FLOAT_DECODER.decode
+    tdecode = _TEXT_FRAME_DECODER.decode
     found: dict[str, tuple[Callable[[bool], Callable[[], Step]], str]] = {}
 
     try:  # ccxt (ccxt.pro is part of ccxt): pure-Python OrderBook with bisect-kept sides
@@ -279,7 +303,7 @@ def competitors(snapshot: bytes) -> dict[str, tuple[Callable[[bool], Callable[[]
                 b_store, a_store = ob["bids"].store, ob["asks"].store
 
                 def step(frame: bytes) -> object:
-                    ev = fdecode(env_decode(frame).data)
+                    ev = fdecode(frame).data
                     for p, q in ev.bids:
                         b_store(p, q)
                     for p, q in ev.asks:
@@ -313,7 +337,7 @@ def competitors(snapshot: bytes) -> dict[str, tuple[Callable[[bool], Callable[[]
                 top = range(10)
 
                 def step(frame: bytes) -> object:
-                    ev = fdecode(env_decode(frame).data)
+                    ev = fdecode(frame).data
                     for p, q in ev.bids:
                         if q:
                             bids[p] = q
@@ -356,7 +380,7 @@ def competitors(snapshot: bytes) -> dict[str, tuple[Callable[[bool], Callable[[]
                     dc.add_ask(list(level))
 
                 def step(frame: bytes) -> object:
-                    ev = tdecode(env_decode(frame).data)
+                    ev = tdecode(frame).data
                     for level in ev.bids:
                         dc.add_bid(level)
                     for level in ev.asks:
@@ -428,6 +452,7 @@ def run_stream(name: str, snapshot: bytes, frames: list[bytes], runs: int, peers
     floor = timing(floor_step, frames, runs)
     print(f"  {'loop (us/event)':34s} {'median':>8s} {'mean':>8s} {'p99':>8s} {'x floor':>8s}")
     show("floor: msgspec decode alone", floor, floor)
+    show("  (two-pass: envelope, then event)", timing(floor_two_pass, frames, runs), floor)
     rows: list[tuple[str, Callable[[], Step]]] = [
         ("binance_async (a) decode+apply", ours(snapshot, False)),
         ("binance_async (b) +read top 10", ours(snapshot, True)),
@@ -505,6 +530,59 @@ def breakdown(snapshot: bytes, frames: list[bytes], runs: int) -> None:
         show(label, t, floor)
     bound = sum(parts[i][1].median for i in (0, 1, 3, 4))
     print(f"  lower bound (b), medians of floor + sync + dict bound + read: {bound:.2f}")
+
+
+def _apply_rows(
+    bench: str, snapshot: bytes, frames: list[bytes], runs: int, note: str, peer_cap: int
+) -> list[Row]:
+    """Floor, ours and every importable peer's (b) loop (peers on ``peer_cap`` events)."""
+    us = "us/event"
+    out = [
+        Row(bench, "msgspec decode alone (frame, one pass)", "floor",
+            timing(floor_step, frames, runs).median, us, False, note),
+        Row(bench, "binance_async DepthSync + OrderBook", "ours",
+            timing(ours(snapshot, True), frames, runs).median, us, False,
+            "decode + sync checks + apply + bids(10)/asks(10), median; target <= 5"),
+    ]  # fmt: skip
+    for label, (loop, version) in competitors(snapshot).items():
+        part = frames[:peer_cap]
+        try:
+            t = timing(loop(True), part, runs)
+        except Exception as exc:  # a peer's API changed: leave it out, say why
+            print(f"{label} failed: {exc!r}", file=sys.stderr)
+            continue
+        extra = f", first {len(part)} events" if len(part) < len(frames) else ""
+        out.append(Row(bench, label, "peer", t.median, us, False, f"{version}, same loop{extra}"))
+    return out
+
+
+def rows(quick: bool = False) -> list[Row]:
+    """The figures as table rows: (b) us/event median on the generated stream (floor, ours,
+    every importable peer), on the real capture (not ``quick``), and bytes per level.
+    ``quick``: 5,000 events, 2 runs, peers on 2,000 events (well under a minute)."""
+    n_events, runs, peer_cap = (5_000, 2, 2_000) if quick else (20_000, 3, 20_000)
+    snapshot, frames = generate(n_events)
+    out = _apply_rows(
+        "book apply (b) us/event", snapshot, frames, runs,
+        f"generated BTCUSDT-like stream, {len(frames)} events, ~16 levels/event", peer_cap,
+    )  # fmt: skip
+    if not quick:
+        real = load_real()
+        if real is not None:
+            out += _apply_rows(
+                "book apply (b) us/event, real capture", real[0], real[1], runs,
+                f"hftbacktest BTCUSDT, {len(real[1])} events", peer_cap,
+            )  # fmt: skip
+    churn = generate(2000 if not quick else 1000)[1]
+    sizes = ((1, 5000),) if quick else ((1, 5000), (1500, 1000))
+    for books, levels in sizes:
+        fresh, churned = bytes_per_level(books, levels, churn if books == 1 else churn[:200])
+        out.append(
+            Row(f"book memory bytes/level ({books} x {levels} levels/side)",
+                "binance_async OrderBook", "ours", churned, "bytes/level", False,
+                f"tracemalloc after churn; {fresh:.1f} fresh; target <= 100")
+        )  # fmt: skip
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -10,12 +10,16 @@ depth 1000 (weight 50) need 75,000 weight, 12.5 minutes; ``--depth 100`` (weight
 
 Run: python benchmarks/book_cold_start.py [--symbols 1500] [--depth 1000]
          [--weight-limit 6000] [--interval 60] [--concurrency 8] [--timeout 900]
+
+`rows` gives the figures as `benchmarks._table.Row` for ``python -m benchmarks`` (``quick``:
+150 symbols at depth 100 under 100 weight per 1 s, a 7.5 s physical limit).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import math
 import sys
 import time
@@ -23,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._table import Row
 from binance_async import Client
 from binance_async.book.manager import depth_weight
 from binance_async.rest.ratelimit import (
@@ -35,7 +40,7 @@ from binance_async.rest.ratelimit import (
 from binance_async.sim import LocalExchange, SimLimits
 
 
-async def run(args: argparse.Namespace) -> dict[str, float]:
+async def run(args: argparse.Namespace, *, verbose: bool = True) -> dict[str, float]:
     limits = SimLimits(request_weight=args.weight_limit, request_weight_interval=args.interval)
     limiter = RateLimiter(
         LimiterState(
@@ -63,7 +68,7 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                 async with asyncio.timeout(args.timeout):
                     while not books.synced():
                         await asyncio.sleep(0.05)
-                        if time.time() - last >= 5:
+                        if verbose and time.time() - last >= 5:
                             last = time.time()
                             st = books.statistics()
                             print(
@@ -97,10 +102,44 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
     over = elapsed - window_bound
     print(f"physical limit (windows) {window_bound:.2f} s ({windows} windows, first one"
           f" {first_left:.1f} s from the start) -> {over:+.2f} s over")  # fmt: skip
-    return {"elapsed": elapsed, "refused": sim["refused_429"] + sim["refused_418"]}
+    return {
+        "elapsed": elapsed,
+        "refused": sim["refused_429"] + sim["refused_418"],
+        "refused_429": sim["refused_429"],
+        "refused_418": sim["refused_418"],
+        "symbols": len(symbols),
+        "weight_needed": total,
+        "weight_used": stats["snapshot_weight"],
+        "rate_bound": rate_bound,
+        "window_bound": window_bound,
+    }
 
 
-def main() -> None:
+def rows(quick: bool = False) -> list[Row]:
+    """Seconds to all synced (ours) next to the physical limit (floor: total snapshot weight /
+        budget; its note gives the bound with epoch-aligned windows, where the first window's budget
+    is there at once). ``quick``: 150 symbols, depth 100 (weight 5), 100 weight per 1 s: ~7 s."""
+    if quick:
+        argv = ["--symbols", "150", "--depth", "100", "--weight-limit", "100",
+                "--interval", "1", "--timeout", "50"]  # fmt: skip
+    else:
+        argv = []
+    args = parser().parse_args(argv)
+    with contextlib.redirect_stdout(sys.stderr):  # the detailed report, off the table
+        res = asyncio.run(run(args, verbose=False))
+    bench = f"books cold start s ({args.symbols} symbols, depth {args.depth})"
+    budget = f"{args.weight_limit} weight / {args.interval} s"
+    return [
+        Row(bench, "physical limit: snapshot weight / budget", "floor", res["rate_bound"], "s",
+            False, f"{int(res['weight_needed'])} weight at {budget}; windowed bound"
+            f" {res['window_bound']:.2f} s"),
+        Row(bench, "binance_async client.books, all synced", "ours", res["elapsed"], "s", False,
+            f"429: {int(res['refused_429'])}, 418: {int(res['refused_418'])}; "
+            f"weight used {int(res['weight_used'])}"),
+    ]  # fmt: skip
+
+
+def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--symbols", type=int, default=1500)
     ap.add_argument("--depth", type=int, default=1000)
@@ -108,7 +147,11 @@ def main() -> None:
     ap.add_argument("--interval", type=int, default=60, help="window seconds (Binance: 60)")
     ap.add_argument("--concurrency", type=int, default=8, help="snapshots in flight")
     ap.add_argument("--timeout", type=float, default=900.0)
-    res = asyncio.run(run(ap.parse_args()))
+    return ap
+
+
+def main() -> None:
+    res = asyncio.run(run(parser().parse_args()))
     sys.exit(1 if res["refused"] else 0)
 
 

@@ -85,9 +85,10 @@ def test_float_decoder_refuses_bad_or_inexact_levels(level: str) -> None:
 
 
 def test_zero_spellings_decode_to_zero() -> None:
-    assert levels_to_float([("1", "0"), ("1", "0.000"), ("1", "0.00000000"), ("1", "0E-8")]) == [
-        (1.0, 0.0)
-    ] * 4
+    assert (
+        levels_to_float([("1", "0"), ("1", "0.000"), ("1", "0.00000000"), ("1", "0E-8")])
+        == [(1.0, 0.0)] * 4
+    )
 
 
 def test_snapshot_spot_and_futures_real(real_data: Path) -> None:

@@ -4,10 +4,22 @@
 - `BookManager` (``client.books([...])``): many books synced over one subscription.
 - `DepthSync`: snapshot + diff-depth procedure (spot rule, futures ``pu`` rule); returns
   `NeedSnapshot` / `Buffered` / `Applied` / `Ignored` / `ResyncNeeded` for every input.
+- `CrossCheck`: the book against the partial depth stream (``lastUpdateId`` + top levels);
+  returns `Agree` / `Pending` / `Skipped` / `Suspect` / `Disagree` (``cross_check=True``).
 - `binance_async.book.capture`: readers for recorded captures (replay, tests, benchmarks).
 """
 
 from .book import OrderBook
+from .crosscheck import (
+    Agree,
+    CrossCheck,
+    CrossCheckStats,
+    Disagree,
+    Pending,
+    Skipped,
+    Suspect,
+    Verdict,
+)
 from .manager import BookManager, BookStats, BookUpdate
 from .sync import (
     Action,
@@ -23,16 +35,24 @@ from .sync import (
 
 __all__ = [
     "Action",
+    "Agree",
     "Applied",
     "BookManager",
     "BookStats",
     "BookUpdate",
     "Buffered",
+    "CrossCheck",
+    "CrossCheckStats",
     "DepthSync",
+    "Disagree",
     "Ignored",
     "NeedSnapshot",
     "OrderBook",
+    "Pending",
     "ResyncNeeded",
+    "Skipped",
+    "Suspect",
     "SyncState",
     "SyncStats",
+    "Verdict",
 ]

@@ -253,6 +253,8 @@ class OrderBook:
         "_btl",
         "_fast_ok",
         "_hi",
+        "_ka",
+        "_kb",
         "_lo",
         "_max",
         "_pfmt",
@@ -280,6 +282,7 @@ class OrderBook:
         self._qfmt = ""
         self._fast_ok = False
         self._tick = _MAINTAIN_EVERY
+        self._kb, self._ka = -_INF, _INF  # levels at or better than these are known exactly
         self._max: int | None = None
         self._lo = self._target = self._hi = 0
         self.max_levels = max_levels
@@ -321,8 +324,18 @@ class OrderBook:
         self._price_decimals = self._qty_decimals = None
         self._pfmt = self._qfmt = ""
         self._fast_ok = False
+        self._kb, self._ka = -_INF, _INF
         self.update_id = 0
         self.synced = False
+
+    @property
+    def known_range(self) -> tuple[float, float]:
+        """``(lowest bid, highest ask)`` prices down / up to which this book knows every level
+        exactly: a snapshot of N levels says nothing of the levels past its last one (facts
+        doc section 4), and trimming to ``max_levels`` forgets levels. Bids at or above the
+        first and asks at or below the second are the exchange's (while ``synced``); the
+        others may be missing. ``(-inf, inf)`` for a book built by `apply` alone."""
+        return self._kb, self._ka
 
     @property
     def price_decimals(self) -> int | None:
@@ -349,9 +362,7 @@ class OrderBook:
 
     # ------------------------------------------------------------------ writing
 
-    def load_snapshot(
-        self, bids: list[TextLevel], asks: list[TextLevel], update_id: int
-    ) -> None:
+    def load_snapshot(self, bids: list[TextLevel], asks: list[TextLevel], update_id: int) -> None:
         """Replace the whole book with a REST snapshot (text levels, any order).
 
         Raises `msgspec.ValidationError` on a bad number, before anything changes.
@@ -370,6 +381,11 @@ class OrderBook:
                     level.pop(p, None)
                     s.text.pop(p, None)
             self._build(s, level)
+            if level:  # an empty side is known: the exchange had no level there
+                if s.bid:
+                    self._kb = min(level)
+                else:
+                    self._ka = max(level)
         self.update_id = update_id
         self._trim()
 
@@ -634,9 +650,7 @@ class OrderBook:
             and qd <= _MAX_FAST_DECIMALS
         )
 
-    def _note_text(
-        self, ovr: dict[float, TextLevel], pt: str, qt: str, p: float, q: float
-    ) -> None:
+    def _note_text(self, ovr: dict[float, TextLevel], pt: str, qt: str, p: float, q: float) -> None:
         """Keep the wire strings of a level whose text the float would not give back."""
         if self._qty_decimals is None and self._price_decimals is not None:
             self._learn([(pt, qt)], [])
@@ -671,6 +685,11 @@ class OrderBook:
                         s.text.pop(p, None)
                 del s.tk[:excess]
                 del s.tl[:excess]
+                worst = s.tl[0][0]  # levels past it are forgotten from now on
+                if s.bid:
+                    self._kb = max(self._kb, worst)
+                else:
+                    self._ka = min(self._ka, worst)
 
 
 def _forget_text(ovr: dict[float, TextLevel], levels: Iterable[FloatLevel]) -> None:

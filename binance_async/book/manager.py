@@ -18,7 +18,13 @@ The procedure (facts doc section 4), per symbol:
   weight 5/25/50/250 by limit) with at most ``snapshot_concurrency`` requests in flight, so
   starting a whole market is paced by the weight budget and never earns a 429/418;
 - a `StreamGap` marker (reconnect, refused re-subscribe, queue overflow) resets only the books
-  of the streams it names; a gap in one symbol's events never touches another book.
+  of the streams it names; a gap in one symbol's events never touches another book;
+- ``cross_check=True`` also subscribes each symbol's partial depth stream
+  (``<s>@depth20@100ms``, on the same multiplexer, in a second subscription) and compares the
+  book with it whenever the book is at exactly the partial's ``lastUpdateId``
+  (`binance_async.book.CrossCheck`): a confirmed disagreement resyncs that one book (counted
+  in ``cross_check_mismatches``). Binance sends no checksum: this catches what no sequence
+  check can (a diff event lost without a gap, a corrupted level).
 
 Readers see ``book.synced`` go False during a resync, never a silently wrong book. Every task
 lives in a TaskGroup owned by the ``async with``: errors (other than a retried transient
@@ -35,10 +41,18 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+import msgspec
+
 from ..errors import ExecutionStatusUnknown, InvalidResponse, RateLimited, TransportError
-from ..models.depth import DepthEvent, DepthEventFloat
+from ..models.depth import (
+    ENVELOPE_DECODER,
+    PARTIAL_DEPTH_FLOAT_DECODER,
+    DepthEvent,
+    DepthEventFloat,
+)
 from ..streams.manager import StreamGap
 from .book import OrderBook
+from .crosscheck import CrossCheck, Disagree, Verdict
 from .sync import Applied, DepthSync, NeedSnapshot, ResyncNeeded
 
 if TYPE_CHECKING:
@@ -82,15 +96,20 @@ class BookStats:
     first_sync: float | None  # seconds from start to the first sync
     lag_ms_last: float | None  # receive time - event time, of the last applied event
     last_reason: str | None
+    cross_checks: int = 0  # comparisons with the partial depth stream (cross_check=True)
+    cross_check_mismatches: int = 0  # confirmed disagreements (each one resynced the book)
+    cross_check_suspects: int = 0  # disagreeing comparisons, confirmed or not
 
 
 class _Entry:
     __slots__ = (
         "await_event",
         "closed",
+        "cross",
         "first_sync",
         "gaps",
         "lag_ms",
+        "partial_stream",
         "pending",
         "snapshots",
         "started",
@@ -102,10 +121,14 @@ class _Entry:
         "unsynced_since",
     )  # fmt: skip
 
-    def __init__(self, symbol: str, stream: str, sync: DepthSync, now: float) -> None:
+    def __init__(
+        self, symbol: str, stream: str, sync: DepthSync, now: float, cross: CrossCheck | None
+    ) -> None:
         self.symbol = symbol
         self.stream = stream
         self.sync = sync
+        self.cross = cross
+        self.partial_stream = ""
         self.synced_evt = asyncio.Event()
         self.pending = False  # a snapshot is queued or in flight
         self.started = now
@@ -130,6 +153,9 @@ class BookManager:
     subscription queue (drop-oldest: an overflow is a gap marker, its books resync).
     ``updates_maxsize``: the `updates` queue (drop-oldest, ``updates_dropped``).
     ``on_update``: called with each `BookUpdate`, inline (keep it short).
+    ``cross_check``: compare each book with its partial depth stream and resync it on a
+    confirmed disagreement (spot only; see `binance_async.book.CrossCheck`);
+    ``cross_check_confirm``: consecutive disagreeing comparisons that confirm one.
     """
 
     def __init__(
@@ -147,6 +173,8 @@ class BookManager:
         stream_maxsize: int = 65_536,
         updates_maxsize: int = 10_000,
         on_update: Callable[[BookUpdate], None] | None = None,
+        cross_check: bool = False,
+        cross_check_confirm: int = 2,
     ) -> None:
         if not 1 <= depth <= 5000:
             raise ValueError(f"depth must be in 1..5000, got {depth!r}")
@@ -156,6 +184,10 @@ class BookManager:
             raise ValueError("snapshot_concurrency must be >= 1")
         if updates_maxsize < 1:
             raise ValueError("updates_maxsize must be >= 1")
+        if cross_check and rule != "spot":
+            raise ValueError("cross_check needs the spot partial depth stream (rule='spot')")
+        if cross_check_confirm < 1:
+            raise ValueError("cross_check_confirm must be >= 1")
         self._client = client
         self._initial = list(dict.fromkeys(s.upper() for s in symbols))
         self.depth = depth
@@ -168,8 +200,12 @@ class BookManager:
         self.stream_maxsize = stream_maxsize
         self.updates_maxsize = updates_maxsize
         self.on_update = on_update
+        self.cross_check = cross_check
+        self.cross_check_confirm = cross_check_confirm
         self._entries: dict[str, _Entry] = {}
         self._by_stream: dict[str, _Entry] = {}
+        self._by_partial: dict[str, _Entry] = {}
+        self._psub: Subscription | None = None
         self._queue: asyncio.Queue[_Entry] = asyncio.Queue()
         self._sub: Subscription | None = None
         self._tg: asyncio.TaskGroup | None = None
@@ -190,6 +226,11 @@ class BookManager:
         suffix = "@100ms" if self.speed == "100ms" else ""
         return f"{symbol.lower()}@depth{suffix}"
 
+    def partial_stream_name(self, symbol: str) -> str:
+        """The partial depth stream of the cross-check (at the diff stream's speed)."""
+        suffix = "@100ms" if self.speed == "100ms" else ""
+        return f"{symbol.lower()}@depth20{suffix}"
+
     async def __aenter__(self) -> BookManager:
         self._started = time.monotonic()
         for sym in self._initial:
@@ -206,6 +247,18 @@ class BookManager:
             await sub.__aenter__()
             self._sub = sub
             self._tasks.append(tg.create_task(self._read(sub), name="books.reader"))
+            if self.cross_check:
+                # Raw frames: a partial depth event names no symbol, its envelope does.
+                psub = self._client.streams.subscribe(
+                    *(e.partial_stream for e in self._entries.values()),
+                    overflow="drop_oldest",
+                    maxsize=self.stream_maxsize,
+                    raw=True,
+                )
+                await psub.__aenter__()
+                self._psub = psub
+                self._tasks.append(tg.create_task(self._read_partials(psub),
+                                                  name="books.cross-check"))  # fmt: skip
             for i in range(self.snapshot_concurrency):
                 self._tasks.append(tg.create_task(self._snapshots(), name=f"books.snapshot-{i}"))
         except BaseException as exc:
@@ -224,6 +277,9 @@ class BookManager:
         self._changed.set()
         for task in self._tasks:
             task.cancel()
+        psub, self._psub = self._psub, None
+        if psub is not None:
+            await psub.__aexit__(None, None, None)
         sub, self._sub = self._sub, None
         if sub is not None:
             await sub.__aexit__(None, None, None)
@@ -234,9 +290,15 @@ class BookManager:
     def _new_entry(self, symbol: str) -> _Entry:
         sync = DepthSync(symbol, rule=self.rule, max_buffer=self.max_buffer,
                          max_levels=self.max_levels)  # fmt: skip
-        entry = _Entry(symbol, self.stream_name(symbol), sync, time.monotonic())
+        cross = None
+        if self.cross_check:
+            cross = CrossCheck(symbol, levels=20, confirm=self.cross_check_confirm)
+        entry = _Entry(symbol, self.stream_name(symbol), sync, time.monotonic(), cross)
         self._entries[symbol] = entry
         self._by_stream[entry.stream] = entry
+        if cross is not None:
+            entry.partial_stream = self.partial_stream_name(symbol)
+            self._by_partial[entry.partial_stream] = entry
         return entry
 
     async def add(self, symbol: str) -> OrderBook:
@@ -248,6 +310,8 @@ class BookManager:
         entry = self._new_entry(sym)
         try:
             await sub.add(entry.stream)
+            if self._psub is not None:
+                await self._psub.add(entry.partial_stream)
         except BaseException:
             self._drop_entry(entry)
             raise
@@ -261,11 +325,14 @@ class BookManager:
         sub = self._require_running()
         self._drop_entry(entry)
         await sub.remove(entry.stream)
+        if self._psub is not None:
+            await self._psub.remove(entry.partial_stream)
 
     def _drop_entry(self, entry: _Entry) -> None:
         entry.closed = True
         self._entries.pop(entry.symbol, None)
         self._by_stream.pop(entry.stream, None)
+        self._by_partial.pop(entry.partial_stream, None)
         entry.synced_evt.set()  # wake waiters; they re-check
         self._changed.set()
 
@@ -295,6 +362,10 @@ class BookManager:
     def sync(self, symbol: str) -> DepthSync:
         """The `DepthSync` of ``symbol`` (state, statistics)."""
         return self._entries[symbol.upper()].sync
+
+    def cross(self, symbol: str) -> CrossCheck | None:
+        """The `CrossCheck` of ``symbol`` (None without ``cross_check=True``)."""
+        return self._entries[symbol.upper()].cross
 
     def synced(self, symbol: str | None = None) -> bool:
         """Whether ``symbol``'s book (or every book) is in sync now."""
@@ -362,6 +433,12 @@ class BookManager:
                     if not was:
                         self._on_synced(entry)
                     entry.lag_ms = time.time() * 1000.0 - item.event_time
+                    cross = entry.cross
+                    if cross is not None and cross.waiting_for <= sync.book.update_id:
+                        verdict = cross.on_book(sync.book)
+                        if type(verdict) is Disagree:
+                            self._on_disagree(entry, verdict)
+                            continue
                     if self._updates is not None or on_update is not None:
                         self._publish(
                             BookUpdate(entry.symbol, sync.book.update_id, item.event_time)
@@ -374,6 +451,40 @@ class BookManager:
                     self._want_snapshot(entry)
             elif t is StreamGap:
                 self._on_gap(item)
+
+    async def _read_partials(self, sub: Subscription) -> None:
+        """The cross-check's reader: raw ``(receive_ns, frame)`` items of the partial streams
+        (gap markers need nothing: each partial event is a whole top of book)."""
+        by_partial = self._by_partial
+        for_env = ENVELOPE_DECODER.decode
+        for_partial = PARTIAL_DEPTH_FLOAT_DECODER.decode
+        async for item in sub:
+            if type(item) is not tuple or not item[1]:
+                continue  # a StreamGap marker, or an event released without its frame
+            try:
+                env = for_env(item[1])
+                entry = by_partial.get(env.stream)
+                if entry is None or entry.cross is None:
+                    continue
+                partial = for_partial(env.data)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                log.warning("malformed partial depth frame skipped: %s", exc)
+                continue
+            verdict = entry.cross.feed_partial(partial, entry.sync.book)
+            if type(verdict) is Disagree:
+                self._on_disagree(entry, verdict)
+
+    def _on_disagree(self, entry: _Entry, verdict: Verdict) -> None:
+        """A confirmed cross-check disagreement: resync this book only."""
+        detail = getattr(verdict, "detail", "")
+        log.warning("cross-check: %s is out of sync (%s); resyncing it", entry.symbol, detail)
+        sync = entry.sync
+        was = sync.synced
+        sync.reset(f"cross-check: {detail}")
+        if was:
+            self._on_unsynced(entry)
+        # The stream is live: a snapshot taken now is bridged by the events that follow it.
+        self._want_snapshot(entry)
 
     def _publish(self, update: BookUpdate) -> None:
         q = self._updates
@@ -410,6 +521,8 @@ class BookManager:
         self._changed.set()
 
     def _on_unsynced(self, entry: _Entry) -> None:
+        if entry.cross is not None:
+            entry.cross.reset()
         entry.unsynced_since = time.monotonic()
         entry.synced_evt.clear()
         self._changed.set()
@@ -467,6 +580,7 @@ class BookManager:
     def book_stats(self, symbol: str) -> BookStats:
         entry = self._entries[symbol.upper()]
         s = entry.sync.statistics()
+        cs = entry.cross.statistics() if entry.cross is not None else None
         return BookStats(
             symbol=entry.symbol,
             synced=entry.sync.synced,
@@ -482,6 +596,9 @@ class BookManager:
             first_sync=entry.first_sync,
             lag_ms_last=entry.lag_ms,
             last_reason=s.last_reason,
+            cross_checks=cs.checks if cs is not None else 0,
+            cross_check_mismatches=cs.mismatches if cs is not None else 0,
+            cross_check_suspects=cs.suspects if cs is not None else 0,
         )
 
     def statistics(self) -> dict[str, Any]:
@@ -496,6 +613,8 @@ class BookManager:
             "resyncs": sum(b.resyncs for b in books.values()),
             "overflows": sum(b.overflows for b in books.values()),
             "gaps": sum(b.gaps for b in books.values()),
+            "cross_checks": sum(b.cross_checks for b in books.values()),
+            "cross_check_mismatches": sum(b.cross_check_mismatches for b in books.values()),
             "snapshots": sum(b.snapshots for b in books.values()),
             "snapshot_weight": self.snapshot_weight,
             "snapshot_errors": self.snapshot_errors,

@@ -24,9 +24,10 @@ check uses ``+ 1`` (Binance's 2022 wording, which every recorded capture satisfi
 "snapshot too old" test is its exact complement, so a snapshot whose ``lastUpdateId`` is one
 below the first buffered ``U`` is accepted rather than fetched again.
 
-Raw bytes (a bare event, or a combined-stream frame) are decoded with the float decoder when the
-book gives exact text back from floats, else (or for a level the float decoder refuses) with the
-text decoder, whose levels go through the exact `OrderBook.apply` path.
+Raw bytes (a bare event, or a combined-stream frame, decoded in one pass, envelope and event
+together) are decoded with the float decoder when the book gives exact text back from floats,
+else (or for a level the float decoder refuses) with the text decoder, whose levels go through
+the exact `OrderBook.apply` path.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ import msgspec
 from ..models.depth import (
     DEPTH_EVENT_DECODER,
     DEPTH_EVENT_FLOAT_DECODER,
+    DEPTH_FRAME_FLOAT_DECODER,
     DEPTH_SNAPSHOT_RAW_DECODER,
     ENVELOPE_DECODER,
     DepthEvent,
@@ -118,6 +120,7 @@ class SyncState(enum.Enum):
 
 _SYNCED = SyncState.SYNCED
 _decode_float = DEPTH_EVENT_FLOAT_DECODER.decode
+_decode_frame = DEPTH_FRAME_FLOAT_DECODER.decode
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,7 +238,12 @@ class DepthSync:
             ev = event  # type: ignore[assignment]
         else:
             try:
-                fast = _decode_float(event) if self.book._fast_ok else None  # type: ignore[arg-type]
+                if not self.book._fast_ok:
+                    fast = None
+                elif cls is bytes and event[:9] == b'{"stream"':  # type: ignore[index]
+                    fast = _decode_frame(event).data  # type: ignore[arg-type]  # one pass
+                else:
+                    fast = _decode_float(event)  # type: ignore[arg-type]
             except (msgspec.DecodeError, TypeError):
                 fast = None  # the exact text path below decides (or reports it malformed)
             if fast is not None:

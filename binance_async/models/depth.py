@@ -5,13 +5,15 @@ Two spellings of each shape, decoders built once:
 - **Text** (`DepthEvent`, `PartialDepth`, `DepthSnapshotRaw`): price levels are
   ``(price, qty)`` tuples of the exact wire strings (``("61837.63000000", "3.78826000")``).
   Exact, and what you hand to anything that must keep Binance's text.
-- **Float** (`DepthEventFloat`, `DepthSnapshotFloat`): price levels are ``(price, qty)`` float
-  tuples parsed by msgspec in C (lax mode: decimal strings become floats). This is the order
-  book's hot path. Values are validated while decoding: a price must be ``> 0``, a quantity
-  ``>= 0``, both finite and below `FLOAT_EXACT_LIMIT` (2**26). Below that bound a value written
-  with up to 8 decimals comes back as exactly the same text from ``format(x, ".8f")``; a level
-  outside it makes the float decoder fail, and `binance_async.book.DepthSync` then takes the
-  exact text path for that event instead (see `binance_async.book.OrderBook`).
+- **Float** (`DepthEventFloat`, `PartialDepthFloat`, `DepthSnapshotFloat`, and
+  `DepthFrameFloat`, a combined-stream frame decoded in one pass): price levels are
+  ``(price, qty)`` float tuples parsed by msgspec in C (lax mode: decimal strings become
+  floats). This is the order book's hot path. Values are validated while decoding: a price
+  must be ``> 0``, a quantity ``>= 0``, both finite and below `FLOAT_EXACT_LIMIT` (2**26).
+  Below that bound a value written with up to 8 decimals comes back as exactly the same text
+  from ``format(x, ".8f")``; a level outside it makes the float decoder fail, and
+  `binance_async.book.DepthSync` then takes the exact text path for that event instead (see
+  `binance_async.book.OrderBook`).
 
 These are distinct from ``binance_async.models.market.DepthSnapshot`` (Decimal levels, REST
 convenience): the names here say which variant you hold.
@@ -36,17 +38,21 @@ import msgspec
 __all__ = [
     "DEPTH_EVENT_DECODER",
     "DEPTH_EVENT_FLOAT_DECODER",
+    "DEPTH_FRAME_FLOAT_DECODER",
     "DEPTH_SNAPSHOT_FLOAT_DECODER",
     "DEPTH_SNAPSHOT_RAW_DECODER",
     "ENVELOPE_DECODER",
     "FLOAT_EXACT_LIMIT",
     "PARTIAL_DEPTH_DECODER",
+    "PARTIAL_DEPTH_FLOAT_DECODER",
     "DepthEvent",
     "DepthEventFloat",
+    "DepthFrameFloat",
     "DepthSnapshotFloat",
     "DepthSnapshotRaw",
     "FloatLevel",
     "PartialDepth",
+    "PartialDepthFloat",
     "StreamEnvelope",
     "TextLevel",
     "levels_to_float",
@@ -108,6 +114,23 @@ class PartialDepth(msgspec.Struct, frozen=True, gc=False):
     asks: list[TextLevel] = msgspec.field(name="asks")
 
 
+class PartialDepthFloat(msgspec.Struct, frozen=True, gc=False):
+    """The same partial-depth event with float levels (any finite magnitude; what
+    `binance_async.book.CrossCheck` compares with a book)."""
+
+    last_update_id: int = msgspec.field(name="lastUpdateId")
+    bids: list[tuple[AnyPrice, AnyQty]] = msgspec.field(name="bids")
+    asks: list[tuple[AnyPrice, AnyQty]] = msgspec.field(name="asks")
+
+
+class DepthFrameFloat(msgspec.Struct, frozen=True, gc=False):
+    """A combined-stream frame around a diff-depth event, decoded in one pass (``data`` typed:
+    no `msgspec.Raw` in between, about 0.5 us less than envelope then event)."""
+
+    stream: str
+    data: DepthEventFloat
+
+
 class DepthSnapshotRaw(msgspec.Struct, frozen=True, gc=False):
     """``GET /api/v3/depth`` (or ``/fapi/v1/depth``) with levels as exact wire text."""
 
@@ -131,7 +154,9 @@ class DepthSnapshotFloat(msgspec.Struct, frozen=True, gc=False):
 ENVELOPE_DECODER: Final = msgspec.json.Decoder(StreamEnvelope)
 DEPTH_EVENT_DECODER: Final = msgspec.json.Decoder(DepthEvent)
 DEPTH_EVENT_FLOAT_DECODER: Final = msgspec.json.Decoder(DepthEventFloat, strict=False)
+DEPTH_FRAME_FLOAT_DECODER: Final = msgspec.json.Decoder(DepthFrameFloat, strict=False)
 PARTIAL_DEPTH_DECODER: Final = msgspec.json.Decoder(PartialDepth)
+PARTIAL_DEPTH_FLOAT_DECODER: Final = msgspec.json.Decoder(PartialDepthFloat, strict=False)
 DEPTH_SNAPSHOT_RAW_DECODER: Final = msgspec.json.Decoder(DepthSnapshotRaw)
 DEPTH_SNAPSHOT_FLOAT_DECODER: Final = msgspec.json.Decoder(DepthSnapshotFloat, strict=False)
 
