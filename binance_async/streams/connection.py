@@ -10,6 +10,17 @@ websockets answers a server ping by itself (its protocol layer writes the pong a
 connection reports every ping to the owner (``on_ping``), which feeds
 `StreamProtocol.receive_ping` so the core counts that pong in its 5-messages-per-second
 throttle and refreshes liveness; the core's resulting `Pong` action is then a no-op.
+
+Reading (direct mode, while the owner keeps up): each chunk read from the socket becomes one
+list of frames handed to the owner's ``on_frames`` inside ``data_received`` (no ``recv()``, no
+task switch per frame). Plain frames (FIN text, unmasked, no RSV bit, within ``max_size``: all
+Binance market data) are cut out of the chunk here; any other frame, and the rest of that
+chunk, goes through websockets' own parser, which is only ever given whole frames (so pings,
+pongs, close, fragments, protocol errors and limits behave exactly as in websockets). This
+skips websockets' generator-based frame parser, the largest single per-frame cost of a fast
+stream in the profile (benchmarks/stream_throughput.py). When the owner asks the reader to
+wait (a full ``"wait"`` queue), or websockets' internals are not the expected ones (14.x-17.x),
+frames go through websockets' message queue and ``recv()`` instead, in order.
 """
 
 from __future__ import annotations
@@ -23,35 +34,225 @@ from typing import Any, Final
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+from websockets.streams import StreamReader
 
 __all__ = ["WsConnection"]
 
 _CLOSE: Final = object()
 _CONT: Final = Opcode.CONT
+_TEXT: Final = Opcode.TEXT
+_OPEN: Final = State.OPEN
+_AT_EOF: Final = getattr(StreamReader.at_eof, "__code__", None)
+_READ_EXACT: Final = getattr(StreamReader.read_exact, "__code__", None)
+_FRAME_PARSE: Final = getattr(getattr(Frame.parse, "__func__", None), "__code__", None)
 
 
 def supports_direct_mode(queued: object) -> bool:
-    """Direct mode reads websockets' internal message-queue state; without it, recv() only."""
+    """Direct mode reads websockets' internal message-queue state (and replaces its
+    ``Connection.data_received``, same in 14.x-17.x); without it, recv() only."""
     return all(hasattr(queued, a) for a in ("frames", "closed", "get_in_progress"))
+
+
+def _waiting(protocol: Any) -> list[Any]:
+    """websockets' parser generator and those it waits in (``yield from``), outermost first."""
+    stack = [protocol.parser]
+    while len(stack) < 8:
+        inner = getattr(stack[-1], "gi_yieldfrom", None)
+        if inner is None:
+            break
+        stack.append(inner)
+    return stack
 
 
 class _PingAwareConnection(ClientConnection):
     """A `ClientConnection` that reports incoming pings (websockets already answers them) and,
-    while ``sink`` is set, hands complete data frames to it at once, as they are parsed
-    (skipping websockets' message queue and a ``recv()`` per frame)."""
+    while ``sink`` is set, hands the complete text frames of each chunk of received data to it
+    as one list, at once (skipping websockets' message queue and a ``recv()`` per frame).
+    ``sink`` returns how many it consumed; the rest, and everything after the sink is unset,
+    goes through websockets' message queue in order.
+
+    Frame scanning: while websockets' parser rests between frames, a chunk's leading run of
+    plain frames (FIN text, unmasked, no RSV bit, within ``max_size``) is cut out here, and a
+    partial one at its end kept (``_tail``) until the next chunk completes it; the first other
+    frame (ping, close, fragment, anything unusual) and everything after it in that chunk go
+    to websockets' parser, whole frames only, so it never sees a frame half cut. Otherwise
+    websockets parses and its complete text frames are batched the same way."""
 
     on_ping: Callable[[bytes], None] | None = None
-    sink: Callable[[bytes], None] | None = None
+    sink: Callable[[list[bytes]], int] | None = None
     on_lost: Callable[[], None] | None = None
+    _tail: bytes = b""
+
+    def data_received(self, data: bytes) -> None:
+        if self.sink is None:
+            tail = self._tail
+            if tail:  # websockets resumes where the scanner stopped: at a frame boundary
+                self._tail = b""
+                data = tail + data
+            super().data_received(data)
+        elif self._tail or self._between_frames():
+            self._scan(data)
+        else:
+            pos = self._catch_up(data)
+            if pos == -1:
+                self._parse(data)  # websockets keeps parsing this chunk
+            elif pos >= 0:  # websockets rests between frames: the rest as a new chunk
+                self.data_received(data[pos:])
+
+    def eof_received(self) -> None:
+        tail = self._tail
+        if tail:  # let websockets see the truncated frame
+            self._tail = b""
+            super().data_received(tail)
+        return super().eof_received()
+
+    def _between_frames(self) -> bool:
+        """websockets' parser waits for the first byte of a frame, with nothing buffered."""
+        p = self.protocol
+        if p.state is not _OPEN or p.current_size is not None or p.reader.buffer:
+            return False
+        return _AT_EOF is not None and getattr(_waiting(p)[-1], "gi_code", None) is _AT_EOF
+
+    def _catch_up(self, data: bytes) -> int:
+        """Feed websockets' parser, resting mid-frame, the bytes that complete that frame, one
+        ``read_exact`` step at a time (header, length, payload): the offset in ``data`` where
+        it then rests between frames; -1 if nothing was fed (too few bytes, or a parser state
+        this cannot read); -2 if websockets was given the whole chunk after all."""
+        if _FRAME_PARSE is None or _READ_EXACT is None:
+            return -1
+        p = self.protocol
+        pos = 0
+        for _ in range(4):
+            if pos and self._between_frames():
+                return pos
+            if self.sink is None or p.state is not _OPEN or p.current_size is not None:
+                break
+            stack = _waiting(p)
+            read = stack[-1]
+            if len(stack) < 2 or getattr(stack[-2], "gi_code", None) is not _FRAME_PARSE:
+                break
+            if getattr(read, "gi_code", None) is not _READ_EXACT:
+                break
+            want = read.gi_frame.f_locals.get("n")
+            if type(want) is not int:
+                break
+            need = want - len(p.reader.buffer)
+            if need <= 0 or pos + need > len(data):
+                break
+            self._parse(data[pos : pos + need])
+            pos += need
+        else:
+            if self._between_frames():
+                return pos
+        return self._rest(data, pos) if pos else -1
+
+    def _rest(self, data: bytes, pos: int) -> int:
+        """Part of ``data`` went to websockets already: it parses the rest too (-2: done)."""
+        if self.sink is None:
+            super().data_received(data[pos:])
+        else:
+            self._parse(data[pos:])
+        return -2
+
+    def _scan(self, data: bytes) -> None:
+        tail = self._tail
+        buf = tail + data if tail else data
+        self._tail = b""
+        p = self.protocol
+        limit = p.max_message_size
+        if p.max_fragment_size is not None and (limit is None or p.max_fragment_size < limit):
+            limit = p.max_fragment_size
+        if limit is None:
+            limit = 1 << 63
+        n = len(buf)
+        pos = 0
+        other = p.state is not _OPEN
+        batch: list[bytes] = []
+        while not other and n - pos >= 2:
+            if buf[pos] != 0x81:  # not FIN + text, or RSV bits
+                other = True
+                break
+            size = buf[pos + 1]
+            if size < 126:
+                start = pos + 2
+            elif size == 126:
+                start = pos + 4
+                if start > n:
+                    break
+                size = (buf[pos + 2] << 8) | buf[pos + 3]
+            elif size == 127:
+                start = pos + 10
+                if start > n:
+                    break
+                size = int.from_bytes(buf[pos + 2 : start], "big")
+            else:  # masked by the server: websockets fails the connection
+                other = True
+                break
+            if size > limit:
+                other = True
+                break
+            end = start + size
+            if end > n:
+                break
+            batch.append(buf[start:end])
+            pos = end
+        if batch:
+            self._flush(batch, _TEXT)
+        if pos < n:
+            rest = buf[pos:] if pos else buf
+            if self.sink is None:
+                super().data_received(rest)
+            elif other:
+                self._parse(rest)
+            else:
+                self._tail = rest
+
+    def _parse(self, data: bytes) -> None:
+        # websockets' Connection.data_received (14.x-17.x), with the frames batched
+        protocol = self.protocol
+        protocol.receive_data(data)
+        events = protocol.events_received()
+        try:
+            self.send_data()
+        except Exception as exc:
+            if self.debug:
+                self.logger.debug("! error while sending data", exc_info=True)
+            self.set_connection_exc(exc)
+        if (
+            protocol.close_expected()
+            and self.close_deadline is None
+            and self.close_timeout is not None
+        ):
+            self.close_deadline = self.loop.time() + self.close_timeout
+        batch: list[bytes] = []
+        direct = True
+        for event in events:
+            if direct and type(event) is Frame and event.opcode is _TEXT and event.fin:
+                payload = event.data
+                batch.append(payload if type(payload) is bytes else bytes(payload))
+                continue
+            if batch:
+                self._flush(batch, _TEXT)
+                batch = []
+            self.process_event(event)
+            direct = self.sink is not None
+        if batch:
+            self._flush(batch, _TEXT)
+
+    def _flush(self, batch: list[bytes], opcode: Opcode) -> None:
+        sink = self.sink
+        taken = 0 if sink is None else sink(batch)
+        for payload in batch[taken:]:  # the sink stopped: queue the rest, in order
+            super().process_event(Frame(opcode, payload))
 
     def process_event(self, event: Any) -> None:
         if isinstance(event, Frame):
             op = event.opcode
-            sink = self.sink
-            if sink is not None and (op is Opcode.TEXT or op is Opcode.BINARY or op is _CONT):
+            if self.sink is not None and (op is _TEXT or op is Opcode.BINARY or op is _CONT):
                 if event.fin and op is not _CONT:
                     data = event.data
-                    sink(data if type(data) is bytes else bytes(data))
+                    self._flush([data if type(data) is bytes else bytes(data)], op)
                     return
                 self.sink = None  # a fragmented message: the reader assembles it with recv()
                 if self.on_lost is not None:
@@ -76,6 +277,7 @@ class WsConnection:
         *,
         on_open: Callable[[WsConnection], None],
         on_frame: Callable[[WsConnection, bytes], Awaitable[None] | None],
+        on_frames: Callable[[WsConnection, list[bytes]], tuple[int, Awaitable[None] | None]],
         on_ping: Callable[[WsConnection, bytes], None],
         on_closed: Callable[[WsConnection, str, bool], None],
         open_timeout: float = 10.0,
@@ -86,6 +288,7 @@ class WsConnection:
         self.url = url
         self._on_open = on_open
         self._on_frame = on_frame
+        self._on_frames = on_frames
         self._on_ping = on_ping
         self._on_closed = on_closed
         self._open_timeout = open_timeout
@@ -159,21 +362,23 @@ class WsConnection:
         if fut is not None and not fut.done():
             fut.set_result(None)
 
-    def _direct(self, data: bytes) -> None:
-        """A data frame parsed by websockets (direct mode: called inside ``data_received``)."""
-        self.frames += 1
-        self.bytes += len(data)
+    def _direct(self, frames: list[bytes]) -> int:
+        """Data frames parsed by websockets from one read (direct mode: called inside
+        ``data_received``); returns how many the owner consumed."""
         try:
-            pending = self._on_frame(self, data)
+            taken, pending = self._on_frames(self, frames)
         except BaseException as exc:  # re-raised by the reader task
             self._error = exc
-            pending = None
+            taken, pending = len(frames), None
+        self.frames += taken
+        self.bytes += sum(map(len, frames if taken == len(frames) else frames[:taken]))
         if pending is not None or self._error is not None:
             ws = self._ws
             if ws is not None:
                 ws.sink = None  # later frames queue in websockets (its flow control applies)
             self._pending = pending
             self._wakeup()
+        return taken
 
     async def _read(self, ws: _PingAwareConnection) -> str:
         """Deliver frames: directly from the protocol callbacks (no per-frame task switch)

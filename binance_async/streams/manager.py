@@ -38,7 +38,7 @@ import itertools
 import logging
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeAlias
 
@@ -61,6 +61,7 @@ from .actions import (
 from .config import StreamConfig
 from .connection import WsConnection
 from .protocol import StreamProtocol
+from .wire import EnvelopeDecoder
 
 __all__ = ["Lifecycle", "Overflow", "StreamGap", "StreamManager", "Subscription"]
 
@@ -71,6 +72,22 @@ Overflow: TypeAlias = Literal["wait", "drop_oldest", "raise"]
 #: Per-stream lag (receive time - event time) is sampled once every this many frames (and
 #: on a stream's first frame), not on every frame.
 _LAG_EVERY: Final = 64
+_NAME_PREFIX: Final = b'{"stream":"'
+_MAX_ROUTES: Final = 8192  # per connection (a connection carries at most 1024 streams)
+_MISS: Final[Any] = object()
+
+
+def _sample_lag(ss: StreamStats, event: Any) -> int:
+    """Record ``event``'s lag (now - its ``event_time``) in ``ss``; the time used (ns), or 0."""
+    et = getattr(event, "event_time", None)
+    if type(et) is not int:
+        return 0
+    ns = time.time_ns()
+    lag = ns / 1e6 - et
+    ss.lag_ms_last = lag
+    if lag > ss.lag_ms_max:
+        ss.lag_ms_max = lag
+    return ns
 
 
 class StreamGap(msgspec.Struct, frozen=True):
@@ -133,9 +150,16 @@ class Subscription:
         self.on_gap = on_gap
         self._q: deque[Any] = deque()
         self._size = 0  # data items in _q (markers not counted)
+        # The manager's batch path appends an event itself while ``_size < _room`` (room for
+        # it without reaching maxsize); -1 sends every event through `_push` (raw, closed,
+        # failed). ``_base`` is ``_size`` when the current batch first touched this queue
+        # (-1 outside a batch): ``received`` and ``high_water`` are settled once per batch.
+        self._room = -1 if raw else maxsize - 1
+        self._base = -1
         self._readable = asyncio.Event()
         self._writable = asyncio.Event()
         self._writable.set()
+        self._full = False  # _writable is clear (a "wait" producer waits for room)
         self._error: BaseException | None = None
         self._closed = False
         self._pending_drop: set[str] = set()
@@ -162,9 +186,13 @@ class Subscription:
     async def __aexit__(self, *exc: object) -> None:
         self._leave()
 
-    def _leave(self) -> None:
+    def _close(self) -> None:
         self._closed = True
+        self._room = -1
         self._readable.set()
+
+    def _leave(self) -> None:
+        self._close()
         m = self._m
         if m._subs.pop(self.id, None) is not None and not m._stopped:
             m._proto.unsubscribe_all(self.id, m._now())
@@ -199,7 +227,8 @@ class Subscription:
                 item = q.popleft()
                 if type(item) is not StreamGap:
                     self._size -= 1
-                    if self._size < self.maxsize and not self._writable.is_set():
+                    if self._full and self._size < self.maxsize:
+                        self._full = False
                         self._writable.set()
                 return item
             if self._closed:
@@ -223,6 +252,7 @@ class Subscription:
                     f"subscription {self.id}: queue full ({self.maxsize} events)",
                     maxsize=self.maxsize,
                 )
+                self._room = -1
                 self._readable.set()
                 return False
             if self.overflow == "drop_oldest":
@@ -241,6 +271,7 @@ class Subscription:
             self.high_water = self._size
         self._readable.set()
         if self._size >= self.maxsize and self.overflow == "wait":
+            self._full = True
             self._writable.clear()
             return True
         return False
@@ -263,6 +294,35 @@ class Subscription:
     def __repr__(self) -> str:
         n = len(self.streams)
         return f"Subscription(id={self.id}, streams={n}, overflow={self.overflow!r})"
+
+
+class _Route:
+    """A cached `StreamProtocol.fast_route` answer: where a stream's frames go."""
+
+    __slots__ = ("decoder", "stats", "stream", "subs")
+
+    def __init__(
+        self,
+        stream: str,
+        decoder: EnvelopeDecoder,
+        subs: tuple[Subscription, ...],
+        stats: StreamStats,
+    ) -> None:
+        self.stream = stream
+        self.decoder = decoder
+        self.subs = subs
+        self.stats = stats
+
+
+class _Routes:
+    """One connection's route cache (stream name as wire bytes -> `_Route`), valid while the
+    protocol's ``epoch`` is ``epoch``."""
+
+    __slots__ = ("epoch", "routes")
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.routes: dict[bytes, _Route | None] = {}
 
 
 @dataclass
@@ -307,6 +367,7 @@ class StreamManager:
         self._stream_stats: dict[str, StreamStats] = {}
         self._conn_stats: dict[int, ConnStats] = {}
         self._blocked: list[Subscription] = []
+        self._routes: dict[int, _Routes] = {}
 
     @property
     def protocol(self) -> StreamProtocol:
@@ -329,8 +390,7 @@ class StreamManager:
             return
         self._stopped = True
         for sub in list(self._subs.values()):
-            sub._closed = True
-            sub._readable.set()
+            sub._close()
         for fut in self._waiters.values():
             if not fut.done():
                 fut.cancel()
@@ -443,6 +503,7 @@ class StreamManager:
             act.url,
             on_open=self._on_open,
             on_frame=self._on_frame,
+            on_frames=self._on_frames,
             on_ping=self._on_ping,
             on_closed=self._on_closed,
             open_timeout=self._open_timeout,
@@ -464,6 +525,7 @@ class StreamManager:
         st = self._st
         st.conns.pop(conn.conn_id, None)
         st.tasks.pop(conn.conn_id, None)
+        self._routes.pop(conn.conn_id, None)
         cs = self._conn_stats.get(conn.conn_id)
         if cs is not None:
             cs.frames, cs.bytes, cs.sent, cs.closed_reason = (
@@ -478,22 +540,130 @@ class StreamManager:
             self._signal(Lifecycle("disconnected", conn.conn_id, detail=reason))
         self._pump()
 
-    def _on_frame(self, conn: WsConnection, data: bytes) -> Any:
+    def _on_frame(self, conn: WsConnection, data: bytes) -> Awaitable[None] | None:
+        """One frame read with ``recv()``: see `_on_frames`."""
+        return self._on_frames(conn, [data])[1]
+
+    def _on_frames(
+        self, conn: WsConnection, frames: list[bytes]
+    ) -> tuple[int, Awaitable[None] | None]:
+        """Deliver the frames of one read, in order: ``(frames consumed, room to wait for)``.
+
+        The hot path: a combined-stream frame of a stream in the connection's route cache is
+        decoded in one pass (envelope and typed payload) and appended to its subscribers'
+        queues inline; everything else (control replies, handovers, unknown streams, decode
+        errors, full queues, raw subscribers) goes through the protocol and `_push` as one
+        frame. Per-subscription counters are settled and readers woken once per call. Stops
+        after a frame that filled a ``"wait"`` queue: the caller waits for the returned
+        awaitable, and the frames not consumed are read again later.
+        """
         proto = self._proto
-        now = time.monotonic()
         cid = conn.conn_id
-        hit = proto.deliver_frame(cid, data, now)
-        if hit is not None:  # the fast path: straight to the subscribers' queues
-            self._deliver(hit[0], hit[1], hit[2], cid, data)
-            if proto.needs_service(now):
+        now = time.monotonic()
+        rc = self._routes.get(cid)
+        if rc is None or rc.epoch != proto.epoch:
+            rc = self._routes[cid] = _Routes(proto.epoch)
+        routes = rc.routes
+        blocked = self._blocked
+        touched: list[Subscription] = []
+        lagc = self._lag_count
+        delivered = taken = 0
+        raw_ns = 0
+        for data in frames:
+            taken += 1
+            route = None
+            if data[:11] == _NAME_PREFIX:
+                key = data[11 : data.find(b'"', 11)]
+                route = routes.get(key, _MISS)
+                if route is _MISS:
+                    route = self._new_route(rc, cid, key)
+                    if route is not None and route.stats.lag_ms_last is None:
+                        lagc = _LAG_EVERY  # sample a stream's first event
+            if route is not None:
+                try:
+                    env = route.decoder.decode(data)
+                except (msgspec.DecodeError, msgspec.ValidationError):
+                    route = None  # the protocol reports it (or rotates on serverShutdown)
+                else:
+                    if env.stream != route.stream:
+                        route = None
+            if route is None:  # anything else: through the protocol, one frame
+                for sub in touched:
+                    sub.received += sub._size - sub._base
+                self._lag_count = lagc
+                self._frame = (cid, data)
+                proto.receive_frame(cid, data, now)
                 self._pump()
-        else:
-            self._frame = (cid, data)
+                self._frame = None
+                lagc = self._lag_count
+                for sub in touched:
+                    sub._base = sub._size
+                if rc.epoch != proto.epoch:
+                    rc = self._routes[cid] = _Routes(proto.epoch)
+                    routes = rc.routes
+                if blocked:
+                    break
+                continue
+            event = env.data
+            delivered += 1
+            ss = route.stats
+            ss.messages += 1
+            ss.bytes += len(data)
+            lagc += 1
+            if lagc >= _LAG_EVERY:
+                lagc = 0
+                _sample_lag(ss, event)
+            for sub in route.subs:
+                size = sub._size
+                if size < sub._room:  # room, no special case: append here
+                    if sub._base < 0:
+                        sub._base = size
+                        touched.append(sub)
+                    sub._q.append(event)
+                    sub._size = size + 1
+                    continue
+                item = event
+                if sub.raw:
+                    if not raw_ns:
+                        raw_ns = time.time_ns()
+                    item = (raw_ns, data)
+                if sub._base >= 0:
+                    sub.received += size - sub._base
+                if sub._push(item, route.stream):
+                    blocked.append(sub)
+                if sub._base >= 0:
+                    sub._base = sub._size
+            if blocked:
+                break
+        self._lag_count = lagc
+        if delivered:
+            proto.frames_delivered(cid, delivered, now)
+        for sub in touched:
+            size = sub._size
+            sub.received += size - sub._base
+            sub._base = -1
+            if size > sub.high_water:
+                sub.high_water = size
+            sub._readable.set()
+        if proto.needs_service(now):
             self._pump()
-            self._frame = None
-        if self._blocked:
-            return self._wait_room()
-        return None
+        return taken, (self._wait_room() if self._blocked else None)
+
+    def _new_route(self, rc: _Routes, conn_id: int, key: bytes) -> _Route | None:
+        hit = self._proto.fast_route(conn_id, key)
+        route = None
+        if hit is not None:
+            stream, _kind, decoder, ids = hit
+            sids: frozenset[Any] = ids
+            subs = self._subs
+            ss = self._stream_stats.get(stream)
+            if ss is None:
+                ss = self._stream_stats[stream] = StreamStats()
+            targets = tuple(sub for sid in sids if (sub := subs.get(sid)) is not None)
+            route = _Route(stream, decoder, targets, ss)
+        if len(rc.routes) < _MAX_ROUTES:
+            rc.routes[key] = route
+        return route
 
     async def _wait_room(self) -> None:
         blocked, self._blocked = self._blocked, []
@@ -521,13 +691,7 @@ class StreamManager:
             self._lag_count += 1
             if self._lag_count >= _LAG_EVERY or ss.lag_ms_last is None:
                 self._lag_count = 0
-                et = getattr(event, "event_time", None)
-                if type(et) is int:
-                    ns = time.time_ns()
-                    lag = ns / 1e6 - et
-                    ss.lag_ms_last = lag
-                    if lag > ss.lag_ms_max:
-                        ss.lag_ms_max = lag
+                ns = _sample_lag(ss, event)
         subs = self._subs
         for sid in subscribers:
             sub = subs.get(sid)

@@ -73,7 +73,6 @@ import msgspec
 from ..models.depth import ENVELOPE_DECODER
 from ..models.streams import (
     RETIRED_STREAMS,
-    EventDecoder,
     StreamKind,
     decoder_for_kind,
     stream_kind,
@@ -98,7 +97,15 @@ from .limits import Backoff, ConnectBudget, Throttle
 from .names import combined_url
 from .shards import Conn, Shard, normalize_stream
 from .table import SubscriptionTable
-from .wire import ControlErr, Frame, batches, encode_control, parse_frame
+from .wire import (
+    ControlErr,
+    EnvelopeDecoder,
+    Frame,
+    batches,
+    encode_control,
+    envelope_decoder,
+    parse_frame,
+)
 
 __all__ = ["ConnectionInfo", "ProtocolStats", "StreamConfig", "StreamProtocol"]
 
@@ -137,8 +144,11 @@ class StreamProtocol:
         self._events: list[AppEvent] = []
         self._table = SubscriptionTable(self._events)
         self._stats = ProtocolStats()
-        # stream name as wire bytes -> (name, kind, decoder): the `deliver_frame` fast path
-        self._routes: dict[bytes, tuple[str, StreamKind, EventDecoder]] = {}
+        # stream name as wire bytes -> (name, kind, envelope decoder): `deliver_frame`'s fast path
+        self._routes: dict[bytes, tuple[str, StreamKind, EnvelopeDecoder]] = {}
+        #: Incremented by every input that may change what `fast_route` answers (subscribers,
+        #: shards, connection states, handovers): I/O layers caching routes compare it.
+        self.epoch = 0
 
     # ---------------------------------------------------------------- outputs and timers
 
@@ -350,8 +360,7 @@ class StreamProtocol:
                     and (ho is None or stream not in ho.streams)
                 ):
                     try:
-                        env = ENVELOPE_DECODER.decode(data)
-                        event = route[2].decode(env.data)
+                        env = route[2].decode(data)  # the envelope and the payload, one pass
                     except (msgspec.DecodeError, msgspec.ValidationError):
                         pass  # the slow path reports it (or rotates on serverShutdown)
                     else:
@@ -360,11 +369,49 @@ class StreamProtocol:
                             stats = self._stats
                             stats.frames += 1
                             stats.delivered += 1
-                            return stream, event, subs
+                            return stream, env.data, subs
         self.receive_frame(conn_id, data, now)
         return None
 
-    def _new_route(self, key: bytes) -> tuple[str, StreamKind, EventDecoder] | None:
+    def fast_route(
+        self, conn_id: int, key: bytes
+    ) -> tuple[str, StreamKind, EnvelopeDecoder, frozenset[SubscriberId]] | None:
+        """What `deliver_frame`'s fast path would do with a frame of ``conn_id`` starting with
+        ``{"stream":"<key>"``: ``(stream, kind, envelope decoder, subscribers)``, or None when
+        such a frame must go through `receive_frame` (unknown or unrouted stream, connection
+        not open, stream in a handover, decoding off). The answer holds until `epoch` changes;
+        frames delivered from such a cached answer are reported with `frames_delivered`."""
+        conn = self._conns.get(conn_id)
+        if conn is None or conn.state != "open":
+            return None
+        route = self._routes.get(key)
+        if route is None:
+            route = self._new_route(key)
+            if route is None:
+                return None
+        stream = route[0]
+        subs = self._table.refs.get(stream)
+        shard = conn.shard
+        ho = shard.handover
+        if subs is None or self._shard_of.get(stream) is not shard:
+            return None
+        if ho is not None and stream in ho.streams:
+            return None
+        return stream, route[1], route[2], subs
+
+    def frames_delivered(self, conn_id: int, n: int, now: float) -> None:
+        """``n`` frames of ``conn_id`` were delivered by the I/O layer from a `fast_route`
+        answer (refreshes liveness, counts them as received and delivered)."""
+        if now > self._now:
+            self._now = now
+        conn = self._conns.get(conn_id)
+        if conn is not None:
+            conn.last_rx = self._now
+        stats = self._stats
+        stats.frames += n
+        stats.delivered += n
+
+    def _new_route(self, key: bytes) -> tuple[str, StreamKind, EnvelopeDecoder] | None:
         if not self.config.decode or b"\\" in key:
             return None
         try:
@@ -376,7 +423,7 @@ class StreamProtocol:
         if len(self._routes) >= _MAX_ROUTES:
             self._routes.clear()
         kind = stream_kind(stream)
-        route = self._routes[key] = (stream, kind, decoder_for_kind(kind))
+        route = self._routes[key] = (stream, kind, envelope_decoder(decoder_for_kind(kind)))
         return route
 
     def needs_service(self, now: float) -> bool:
@@ -450,6 +497,7 @@ class StreamProtocol:
     # ---------------------------------------------------------------- internals: table
 
     def _set_now(self, now: float) -> None:
+        self.epoch += 1  # every state-changing input passes here
         if now > self._now:
             self._now = now
 
@@ -544,6 +592,7 @@ class StreamProtocol:
         self._events.append(Malformed(conn.id, None, bytes(data), error))
 
     def _on_reply(self, conn: Conn, msg: Frame) -> None:
+        self.epoch += 1
         err = msg.err
         rid = msg.id if isinstance(msg.id, int) else None
         ctl = conn.inflight.pop(rid, None) if rid is not None else None
@@ -613,6 +662,7 @@ class StreamProtocol:
     # ---------------------------------------------------------------- internals: service
 
     def _service(self, now: float) -> None:
+        self.epoch += 1
         self._dirty = False
         for shard in list(self._shards.values()):
             self._service_shard(shard, now)
