@@ -298,7 +298,8 @@ class Recorder:
 
     Diff-depth streams get a REST snapshot (through the client's limiter, ``snapshot_limit``
     levels) after the subscription is acknowledged, at the start of every file and after every
-    gap marker that names them, so the recording can rebuild books. `stop` ends it cleanly: the
+    gap marker that names them (once their next event is written), so the recording can
+    rebuild books. `stop` ends it cleanly: the
     current file is completed and renamed.
     """
 
@@ -322,6 +323,7 @@ class Recorder:
         self._stop = asyncio.Event()
         self._wanted: set[str] = set()
         self._want = asyncio.Event()
+        self._after_gap: set[str] = set()
 
     def stop(self) -> None:
         """Ask `run` to finish (safe from a signal handler)."""
@@ -358,6 +360,12 @@ class Recorder:
                     self._request_snapshots(self._depth)
                 self.snapshots += 1
 
+    def _snapshot_after_gap(self, frame: bytes) -> None:
+        symbol, kind = stream_kind(ENVELOPE_DECODER.decode(frame).stream)
+        if kind == "depth" and symbol in self._after_gap:
+            self._after_gap.discard(symbol)
+            self._request_snapshots([symbol])
+
     async def _record(self) -> None:
         writer = self.writer
         async with self.client.streams.subscribe(
@@ -368,12 +376,16 @@ class Recorder:
                 if isinstance(item, tuple):
                     if writer.write_frame(item[0], item[1]):
                         self._request_snapshots(self._depth)
+                    if self._after_gap:
+                        self._snapshot_after_gap(item[1])
                     continue
-                # a StreamGap: record it, and resnapshot the depth symbols it names
+                # a StreamGap: record it; each depth symbol it names is snapshotted again
+                # after its next event is written, so that a replay meets the event that shows
+                # the gap before the snapshot that heals it (as `BookManager` fetches)
                 self.gaps += 1
                 names = list(item.streams)
                 writer.write_gap(time.time_ns(), names, item.reason)
-                self._request_snapshots([s for s in depth_symbols(names) if s in self._depth])
+                self._after_gap.update(s for s in depth_symbols(names) if s in self._depth)
 
     async def run(self) -> RecorderStatus:
         """Record until `stop` (or an error, which propagates); the files are complete after."""

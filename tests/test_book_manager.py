@@ -38,7 +38,8 @@ def _client(ex: LocalExchange) -> Client:
 def mismatch(ex: LocalExchange, book: OrderBook, depth: int, top: int = 20) -> str | None:
     """None if ``book`` equals the true book at its update id: the top ``top`` levels exactly,
     every local level present in the true book with the same quantity, and every true level
-    inside the range of the local book's first ``depth`` levels present locally."""
+    inside the range of the local book's first ``depth`` levels and of its snapshot
+    (`OrderBook.known_range`) present locally."""
     true = ex.true_book(book.symbol, book.update_id)
     for side, local, truth in (
         ("bids", book.bids_decimal(), true.bids),
@@ -52,8 +53,14 @@ def mismatch(ex: LocalExchange, book: OrderBook, depth: int, top: int = 20) -> s
             if tmap.get(p) != q:
                 return f"{book.symbol}@{book.update_id} {side} {p}: local {q}, true {tmap.get(p)}"
         if local:
+            # inside the local book's first `depth` levels and inside the range the snapshot
+            # covered (levels past it stay unknown until they change: facts doc section 4)
             edge = local[min(depth, len(local)) - 1][0]
-            inside = [lv for lv in truth if (lv[0] >= edge if side == "bids" else lv[0] <= edge)]
+            low, high = book.known_range
+            if side == "bids":
+                inside = [lv for lv in truth if lv[0] >= edge and lv[0] >= low]
+            else:
+                inside = [lv for lv in truth if lv[0] <= edge and lv[0] <= high]
             lmap = dict(local)
             missing = [lv for lv in inside if lmap.get(lv[0]) != lv[1]]
             if missing:
