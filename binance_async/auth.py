@@ -39,7 +39,8 @@ class Signer(Protocol):
 
     key_type: KeyType
 
-    def sign(self, payload: str) -> str: ...
+    def sign(self, payload: str) -> str:
+        """The signature of ``payload``: hex for HMAC, base64 for RSA and Ed25519."""
 
 
 class HmacSigner:

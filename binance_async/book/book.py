@@ -354,10 +354,12 @@ class OrderBook:
 
     @property
     def bid_count(self) -> int:
+        """Number of bid price levels held."""
         return self._b.count()
 
     @property
     def ask_count(self) -> int:
+        """Number of ask price levels held."""
         return self._a.count()
 
     # ------------------------------------------------------------------ writing
@@ -552,10 +554,12 @@ class OrderBook:
         return [(Decimal(p), Decimal(q)) for p, q in self.asks_text(n)]
 
     def best_bid_text(self) -> TextLevel | None:
+        """The highest bid as the exact wire strings ``(price, qty)``, or None."""
         top = self.bids_text(1)
         return top[0] if top else None
 
     def best_ask_text(self) -> TextLevel | None:
+        """The lowest ask as the exact wire strings ``(price, qty)``, or None."""
         top = self.asks_text(1)
         return top[0] if top else None
 

@@ -236,6 +236,7 @@ class CrossCheck:
 
     @property
     def pending(self) -> int:
+        """Partials kept until the book reaches their update id."""
         return len(self._pending)
 
     @property
@@ -244,6 +245,7 @@ class CrossCheck:
         return self._strikes
 
     def statistics(self) -> CrossCheckStats:
+        """The counters since construction, as a `CrossCheckStats`."""
         return CrossCheckStats(
             partials=self._partials,
             checks=self._checks,

@@ -223,6 +223,7 @@ class BookManager:
     # -- lifecycle -------------------------------------------------------------------------
 
     def stream_name(self, symbol: str) -> str:
+        """The diff depth stream of ``symbol`` (``btcusdt@depth@100ms`` at speed ``100ms``)."""
         suffix = "@100ms" if self.speed == "100ms" else ""
         return f"{symbol.lower()}@depth{suffix}"
 
@@ -357,6 +358,7 @@ class BookManager:
 
     @property
     def symbols(self) -> list[str]:
+        """The managed symbols (upper case), in the order they were added."""
         return list(self._entries)
 
     def sync(self, symbol: str) -> DepthSync:
@@ -578,6 +580,7 @@ class BookManager:
     # -- observability ---------------------------------------------------------------------
 
     def book_stats(self, symbol: str) -> BookStats:
+        """The `BookStats` of ``symbol``; KeyError when it is not managed."""
         entry = self._entries[symbol.upper()]
         s = entry.sync.statistics()
         cs = entry.cross.statistics() if entry.cross is not None else None

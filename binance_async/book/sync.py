@@ -113,6 +113,8 @@ IGNORED_SYNCED = Ignored("already synced")
 
 
 class SyncState(enum.Enum):
+    """Where the procedure stands: buffering, bridging a loaded snapshot, or in sync."""
+
     WAIT_SNAPSHOT = "wait_snapshot"  # buffering events, no usable snapshot
     WAIT_BRIDGE = "wait_bridge"  # snapshot loaded, waiting for the first event past it
     SYNCED = "synced"
@@ -188,21 +190,26 @@ class DepthSync:
 
     @property
     def state(self) -> SyncState:
+        """The current `SyncState`."""
         return self._state
 
     @property
     def synced(self) -> bool:
+        """True while the book is in sync with the stream (`SyncState.SYNCED`)."""
         return self._state is _SYNCED
 
     @property
     def buffered(self) -> int:
+        """Events buffered now, waiting for a snapshot."""
         return len(self._buffer)
 
     @property
     def last_reason(self) -> str | None:
+        """Why a snapshot was last asked for or the last resync happened; None if never."""
         return self._last_reason
 
     def statistics(self) -> SyncStats:
+        """The counters since construction, as a `SyncStats`."""
         return SyncStats(
             state=self._state,
             update_id=self.book.update_id,

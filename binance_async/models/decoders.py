@@ -72,11 +72,13 @@ _CACHE: dict[tuple[Any, bool], msgspec.json.Decoder[Any]] = {}
 
 
 @overload
-def decoder_for(tp: type[_T], *, strict: bool = True) -> msgspec.json.Decoder[_T]: ...
+def decoder_for(tp: type[_T], *, strict: bool = True) -> msgspec.json.Decoder[_T]:
+    """Typed overload: the cached decoder of a model class ``tp``."""
 
 
 @overload
-def decoder_for(tp: Any, *, strict: bool = True) -> msgspec.json.Decoder[Any]: ...
+def decoder_for(tp: Any, *, strict: bool = True) -> msgspec.json.Decoder[Any]:
+    """Overload: the cached decoder of any type expression (``list[Model]``, a union)."""
 
 
 def decoder_for(tp: Any, *, strict: bool = True) -> msgspec.json.Decoder[Any]:

@@ -62,10 +62,12 @@ class SymbolInfo(BinanceStruct, frozen=True, kw_only=True):
     allowed_self_trade_prevention_modes: list[str] = []
 
     @overload
-    def filter(self, kind: type[_F]) -> _F | None: ...
+    def filter(self, kind: type[_F]) -> _F | None:
+        """Typed overload: the first filter of class ``kind``, or None."""
 
     @overload
-    def filter(self, kind: str) -> Filter | None: ...
+    def filter(self, kind: str) -> Filter | None:
+        """Overload: the first filter of wire name ``kind`` (``"PRICE_FILTER"``), or None."""
 
     def filter(self, kind: type[Filter] | str) -> Filter | None:
         """The first filter of a class (``PriceFilter``) or wire name (``"PRICE_FILTER"``)."""

@@ -116,10 +116,12 @@ class AggTradeEvent(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def price_decimal(self) -> Decimal:
+        """The price ``p`` as an exact Decimal."""
         return _dec(self.price)
 
     @property
     def quantity_decimal(self) -> Decimal:
+        """The quantity ``q`` as an exact Decimal."""
         return _dec(self.quantity)
 
 
@@ -140,10 +142,12 @@ class TradeEvent(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def price_decimal(self) -> Decimal:
+        """The price ``p`` as an exact Decimal."""
         return _dec(self.price)
 
     @property
     def quantity_decimal(self) -> Decimal:
+        """The quantity ``q`` as an exact Decimal."""
         return _dec(self.quantity)
 
 
@@ -174,22 +178,27 @@ class StreamKline(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def open_decimal(self) -> Decimal:
+        """The open price ``o`` as an exact Decimal."""
         return _dec(self.open)
 
     @property
     def close_decimal(self) -> Decimal:
+        """The close price ``c`` (the last price while the bar is open) as an exact Decimal."""
         return _dec(self.close)
 
     @property
     def high_decimal(self) -> Decimal:
+        """The high price ``h`` as an exact Decimal."""
         return _dec(self.high)
 
     @property
     def low_decimal(self) -> Decimal:
+        """The low price ``l`` as an exact Decimal."""
         return _dec(self.low)
 
     @property
     def volume_decimal(self) -> Decimal:
+        """The base asset volume ``v`` as an exact Decimal."""
         return _dec(self.volume)
 
 
@@ -222,10 +231,12 @@ class MiniTickerEvent(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def close_price_decimal(self) -> Decimal:
+        """The last price ``c`` as an exact Decimal."""
         return _dec(self.close_price)
 
     @property
     def volume_decimal(self) -> Decimal:
+        """The 24 h base asset volume ``v`` as an exact Decimal."""
         return _dec(self.volume)
 
 
@@ -258,14 +269,17 @@ class TickerEvent(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def last_price_decimal(self) -> Decimal:
+        """The last price ``c`` as an exact Decimal."""
         return _dec(self.last_price)
 
     @property
     def bid_price_decimal(self) -> Decimal:
+        """The best bid price ``b`` as an exact Decimal."""
         return _dec(self.bid_price)
 
     @property
     def ask_price_decimal(self) -> Decimal:
+        """The best ask price ``a`` as an exact Decimal."""
         return _dec(self.ask_price)
 
 
@@ -297,6 +311,7 @@ class RollingWindowTickerEvent(msgspec.Struct, frozen=True, gc=False, kw_only=Tr
 
     @property
     def last_price_decimal(self) -> Decimal:
+        """The last price ``c`` as an exact Decimal."""
         return _dec(self.last_price)
 
 
@@ -315,18 +330,22 @@ class BookTickerEvent(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def bid_price_decimal(self) -> Decimal:
+        """The best bid price ``b`` as an exact Decimal."""
         return _dec(self.bid_price)
 
     @property
     def ask_price_decimal(self) -> Decimal:
+        """The best ask price ``a`` as an exact Decimal."""
         return _dec(self.ask_price)
 
     @property
     def bid_quantity_decimal(self) -> Decimal:
+        """The best bid quantity ``B`` as an exact Decimal."""
         return _dec(self.bid_quantity)
 
     @property
     def ask_quantity_decimal(self) -> Decimal:
+        """The best ask quantity ``A`` as an exact Decimal."""
         return _dec(self.ask_quantity)
 
 
@@ -342,6 +361,7 @@ class AvgPriceEvent(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def price_decimal(self) -> Decimal:
+        """The average price ``w`` as an exact Decimal."""
         return _dec(self.price)
 
 
@@ -372,6 +392,7 @@ class TokenNavEvent(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def token_name(self) -> str:
+        """The BLVT token name (the wire ``s``, kept as ``symbol``)."""
         return self.symbol
 
 
@@ -393,6 +414,7 @@ class NavKline(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def close_decimal(self) -> Decimal:
+        """The closing NAV ``c`` as an exact Decimal."""
         return _dec(self.close)
 
 
@@ -516,7 +538,8 @@ def stream_kind(stream_name: str) -> StreamKind:
 class EventDecoder(Protocol):
     """Anything with ``decode(bytes) -> event`` (a ``msgspec.json.Decoder`` or a dispatcher)."""
 
-    def decode(self, buf: bytes | bytearray | memoryview | str, /) -> Any: ...
+    def decode(self, buf: bytes | bytearray | memoryview | str, /) -> Any:
+        """Decode one JSON payload into an event."""
 
 
 class _RawDecoder:

@@ -121,30 +121,37 @@ class ExecutionReport(_UserEventBase, tag="executionReport", frozen=True, kw_onl
 
     @property
     def price_decimal(self) -> Decimal:
+        """The order price ``p`` as an exact Decimal."""
         return Decimal(self.price)
 
     @property
     def quantity_decimal(self) -> Decimal:
+        """The order quantity ``q`` as an exact Decimal."""
         return Decimal(self.quantity)
 
     @property
     def last_executed_quantity_decimal(self) -> Decimal:
+        """The quantity ``l`` of the last fill as an exact Decimal."""
         return Decimal(self.last_executed_quantity)
 
     @property
     def last_executed_price_decimal(self) -> Decimal:
+        """The price ``L`` of the last fill as an exact Decimal."""
         return Decimal(self.last_executed_price)
 
     @property
     def cumulative_filled_quantity_decimal(self) -> Decimal:
+        """The cumulative filled quantity ``z`` as an exact Decimal."""
         return Decimal(self.cumulative_filled_quantity)
 
     @property
     def cumulative_quote_quantity_decimal(self) -> Decimal:
+        """The cumulative quote quantity ``Z`` as an exact Decimal."""
         return Decimal(self.cumulative_quote_quantity)
 
     @property
     def commission_amount_decimal(self) -> Decimal:
+        """The commission ``n`` of the last fill as an exact Decimal."""
         return Decimal(self.commission_amount)
 
     @property
@@ -165,10 +172,12 @@ class AccountBalance(msgspec.Struct, frozen=True, gc=False, kw_only=True):
 
     @property
     def free_decimal(self) -> Decimal:
+        """The free amount ``f`` as an exact Decimal."""
         return Decimal(self.free)
 
     @property
     def locked_decimal(self) -> Decimal:
+        """The locked amount ``l`` as an exact Decimal."""
         return Decimal(self.locked)
 
 
@@ -192,6 +201,7 @@ class BalanceUpdate(_UserEventBase, tag="balanceUpdate", frozen=True, kw_only=Tr
 
     @property
     def delta_decimal(self) -> Decimal:
+        """The balance change ``d`` as an exact Decimal (negative for a withdrawal)."""
         return Decimal(self.delta)
 
 
@@ -205,6 +215,7 @@ class ExternalLockUpdate(_UserEventBase, tag="externalLockUpdate", frozen=True, 
 
     @property
     def delta_decimal(self) -> Decimal:
+        """The locked amount change ``d`` as an exact Decimal."""
         return Decimal(self.delta)
 
 

@@ -58,9 +58,11 @@ class HttpResponse:
 class Transport(Protocol):
     """Sends requests. Implementations raise `TransportError` subclasses on network failure."""
 
-    async def send(self, request: HttpRequest) -> HttpResponse: ...
+    async def send(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request`` and return the response; `TransportError` on a network failure."""
 
-    async def close(self) -> None: ...
+    async def close(self) -> None:
+        """Release the transport's resources (the session calls it when it closes)."""
 
 
 class AiohttpTransport:

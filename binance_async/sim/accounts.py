@@ -36,10 +36,12 @@ class Balance(tuple[Decimal, Decimal]):
 
     @property
     def free(self) -> Decimal:
+        """The free amount."""
         return self[0]
 
     @property
     def locked(self) -> Decimal:
+        """The amount locked by open orders."""
         return self[1]
 
 
@@ -150,6 +152,7 @@ class Account:
     # --- orders -------------------------------------------------------------------------------
 
     def add_open(self, o: Order, index_cid: bool = True) -> None:
+        """Add ``o`` to the open orders and the history; ``index_cid``: also index its client id."""
         sym = o.mk.symbol
         d = self.open.get(sym)
         if d is None:
@@ -190,6 +193,7 @@ class Account:
             hist.pop(closed.popleft(), None)
 
     def record_trade(self, symbol: str, rec: TradeRecord) -> None:
+        """Append a trade to the bounded trade history of ``symbol``."""
         d = self.trades.get(symbol)
         if d is None:
             d = self.trades[symbol] = deque(maxlen=self.history_cap)

@@ -85,6 +85,8 @@ LEVELS: dict[int, LevelConfig] = {
 
 @dataclass(frozen=True, slots=True)
 class LeaderConfig:
+    """A leader's configuration (``PUT .../config`` changes it; rates as fractions)."""
+
     un_lead_type: int = 0
     un_lead_start_time: int = 0
     un_lead_end_time: int = 0
@@ -104,6 +106,8 @@ class LeaderConfig:
 
 @dataclass(slots=True)
 class Follower:
+    """One follower of a leader: follow limit, margin, profit, and since when (ms)."""
+
     user_id: int
     follow_amount_limit: Decimal
     total_follow_margin: Decimal
@@ -112,6 +116,7 @@ class Follower:
     has_position: bool = False
 
     def json(self, now_ms: int) -> dict[str, Any]:
+        """The follower as a row of the followers list (nickname masked, running ms)."""
         return {
             "followerNickname": "****" + str(self.user_id)[-3:],
             "followAmountLimit": _s(self.follow_amount_limit),

@@ -177,6 +177,7 @@ class Engine(MarketViews):
         return self.accounts[account_id]
 
     def balances(self, account_id: str) -> dict[str, Balance]:
+        """Every asset the account has held, as Decimals (KeyError when unknown)."""
         return self.accounts[account_id].balances()
 
     def totals(self) -> dict[str, Decimal]:

@@ -59,34 +59,41 @@ class HistoryUnavailable(LookupError):
 
 
 def mandatory(name: str) -> SimError:
+    """-1102: mandatory parameter ``name`` missing, empty or malformed."""
     return SimError(
         -1102, f"Mandatory parameter '{name}' was not sent, was empty/null, or malformed."
     )
 
 
 def mandatory_either(a: str, b: str) -> SimError:
+    """-1102: neither ``a`` nor ``b`` was sent."""
     return SimError(-1102, f"Param '{a}' or '{b}' must be sent, but both were empty/null!")
 
 
 def illegal_chars(name: str, legal: str = ILLEGAL_NUMBER_RANGE) -> SimError:
+    """-1100: illegal characters in ``name`` (``legal``: the accepted pattern)."""
     return SimError(
         -1100, f"Illegal characters found in parameter '{name}'; legal range is '{legal}'."
     )
 
 
 def not_required(name: str) -> SimError:
+    """-1106: ``name`` sent when not required."""
     return SimError(-1106, f"Parameter '{name}' sent when not required.")
 
 
 def bad_precision(name: str) -> SimError:
+    """-1111: ``name`` has too much precision."""
     return SimError(-1111, f"Parameter '{name}' has too much precision.")
 
 
 def invalid_param(name: str) -> SimError:
+    """-1130: the value of ``name`` is not valid."""
     return SimError(-1130, f"Data sent for parameter '{name}' is not valid.")
 
 
 def filter_failure(name: str) -> SimError:
+    """-1013: filter ``name`` failed."""
     return SimError(-1013, f"Filter failure: {name}")
 
 

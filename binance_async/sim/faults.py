@@ -348,6 +348,7 @@ class Faults:
     # --- routes -------------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application) -> None:
+        """Add the ``/_sim/faults`` routes and the ``GET /_sim/book`` ground-truth route."""
         app.router.add_post("/_sim/faults/{name}", self._post)
         app.router.add_get("/_sim/faults", self._get)
         app.router.add_delete("/_sim/faults", self._delete)

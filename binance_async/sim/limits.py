@@ -224,6 +224,7 @@ class ServerLimits:
         )
 
     def used_weight(self, ip: str, now_ms: int) -> int:
+        """REQUEST_WEIGHT used by ``ip`` in the current window."""
         st = self._ips.get(ip)
         return 0 if st is None else st.weight.used(now_ms)
 
@@ -293,6 +294,7 @@ class ServerLimits:
         return short.used(now_ms), day.used(now_ms)
 
     def order_headers(self, account: str, now_ms: int) -> dict[str, str]:
+        """``X-MBX-ORDER-COUNT-10S`` / ``-1D`` headers: the account's order counts now."""
         c = self.config
         short, day = self.order_counts(account, now_ms)
         return {
@@ -324,6 +326,7 @@ class ServerLimits:
         return {f"X-MBX-USED-WEIGHT-{suffix}": used, "X-MBX-USED-WEIGHT": used}
 
     def sapi_header(self, pool: str, used: int) -> dict[str, str]:
+        """The ``X-SAPI-USED-IP-WEIGHT-1M`` (or ``UID``) header of a /sapi pool's use."""
         kind = "IP" if pool == "SAPI_IP" else "UID"
         suffix = interval_suffix(self.config.sapi_interval)
         return {f"X-SAPI-USED-{kind}-WEIGHT-{suffix}": str(used)}

@@ -36,6 +36,7 @@ class ListenKey:
     closed: bool = False
 
     def active(self, now_ms: int) -> bool:
+        """Whether the key is neither closed nor expired at ``now_ms``."""
         return not self.closed and now_ms < self.expires_ms
 
 
@@ -62,6 +63,7 @@ class ListenKeys:
         return "".join(_ALNUM[b % len(_ALNUM)] for b in digest[:60])
 
     def get(self, key: str) -> ListenKey | None:
+        """The key, active or not, or None if it was never issued."""
         return self._keys.get(key)
 
     def active(self, key: str, now_ms: int) -> ListenKey | None:

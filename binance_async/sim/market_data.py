@@ -87,6 +87,8 @@ def window_ms(window: str) -> int:
 
 
 class Trade(NamedTuple):
+    """One retained trade: price, qty and quote in units (1e-8), time in ms."""
+
     id: int
     price: int
     qty: int
@@ -328,6 +330,7 @@ class MarketData:
     # --- trades -------------------------------------------------------------------------------
 
     def trade_json(self, t: Trade) -> dict[str, Any]:
+        """A trade as a ``GET /api/v3/trades`` row."""
         return {
             "id": t.id,
             "price": self.fp(t.price),
@@ -362,6 +365,7 @@ class MarketData:
         return [tr[i] for i in range(start, len(tr))]
 
     def recent_trades(self, limit: int, from_id: int | None = None) -> list[dict[str, Any]]:
+        """The last ``limit`` trades, or ``limit`` from id ``from_id`` on, as REST rows."""
         tr = self.trades
         if not tr:
             return []
@@ -373,6 +377,7 @@ class MarketData:
         return [self.trade_json(t) for t in rows]
 
     def agg_json(self, a: list[Any]) -> dict[str, Any]:
+        """An aggTrade (``[id, price, qty, first, last, time, maker]``) as its JSON fields."""
         return {
             "a": a[0],
             "p": self.fp(a[1]),
@@ -399,6 +404,7 @@ class MarketData:
     def agg_trades(
         self, from_id: int | None, start: int | None, end: int | None, limit: int
     ) -> list[dict[str, Any]]:
+        """``GET /api/v3/aggTrades`` rows: from ``from_id``, in a time range (ms), or the latest."""
         ag = list(self.aggs)
         if from_id is not None:
             ag = [a for a in ag if a[0] >= from_id][:limit]

@@ -93,6 +93,7 @@ class Market:
 
     @property
     def trading(self) -> bool:
+        """Whether the symbol's status is ``TRADING`` (orders accepted)."""
         return self.spec.status == "TRADING"
 
     def quote_of(self, price: int, qty: int) -> int:

@@ -111,14 +111,17 @@ class Order:
 
     @property
     def remaining(self) -> int:
+        """Quantity not yet executed (units)."""
         return self.qty - self.executed
 
     @property
     def is_open(self) -> bool:
+        """Whether the status is ``NEW`` or ``PARTIALLY_FILLED``."""
         return self.status == "NEW" or self.status == "PARTIALLY_FILLED"
 
     @property
     def list_id(self) -> int:
+        """``orderListId``: the OCO's id, -1 when the order is in no list."""
         return -1 if self.list is None else self.list.list_id
 
     def __repr__(self) -> str:
@@ -146,6 +149,7 @@ class OrderList:
 
     @property
     def is_open(self) -> bool:
+        """Whether the list is not ``ALL_DONE``."""
         return self.list_order_status != "ALL_DONE"
 
 

@@ -175,12 +175,14 @@ class ReplayServer:
 
     @property
     def rest_url(self) -> str:
+        """``http://host:port`` of the running server; RuntimeError before `start`."""
         if self._runner is None:
             raise RuntimeError("the replay server is not started")
         return f"http://{self.host}:{self.port}"
 
     @property
     def ws_url(self) -> str:
+        """``ws://host:port`` of the running server; RuntimeError before `start`."""
         return "ws" + self.rest_url[4:]
 
     async def __aenter__(self) -> ReplayServer:
@@ -191,6 +193,7 @@ class ReplayServer:
         await self.stop()
 
     async def start(self) -> None:
+        """Bind the server and start the replay task (playing now if ``start_on="start"``)."""
         self._runner, self.port = await start_site(self.app, self.host, self.port)
         self.ws.start()
         self._task = asyncio.create_task(self._play(), name="binance_async.sim replay")
@@ -202,6 +205,7 @@ class ReplayServer:
         self._go.set()
 
     async def stop(self) -> None:
+        """Stop the replay, close every connection and unbind the server."""
         task, self._task = self._task, None
         if task is not None:
             task.cancel()

@@ -106,13 +106,16 @@ class Call:
 
     @property
     def account(self) -> str:
+        """The account id of the request's API key (the endpoint must take a key)."""
         assert self.key is not None, "handler of an endpoint without a key"
         return self.key.account_id
 
     def text(self, name: str) -> str | None:
+        """Parameter ``name`` as a string; None when absent or empty."""
         return get_str(self.params, name)
 
     def num(self, name: str) -> int | None:
+        """Parameter ``name`` as an integer; None when absent, -1100 when malformed."""
         return get_int(self.params, name)
 
 
@@ -180,6 +183,7 @@ class RestApi:
     # --- the pipeline ---------------------------------------------------------------------------
 
     async def dispatch(self, request: web.Request, ep: Endpoint) -> web.Response:
+        """Run one request through the pipeline and return the response."""
         ex = self.ex
         self.requests += 1
         now = ex.clock.now_ms() + self.skew_ms

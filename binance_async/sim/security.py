@@ -92,6 +92,7 @@ class ApiKey:
 
     @property
     def public_key(self) -> Any:
+        """The RSA / Ed25519 public key signatures are verified with; None for HMAC."""
         if self._public is None and self._lazy_rsa:
             self._private = _shared_rsa_key()
             self._public = self._private.public_key()
@@ -150,6 +151,7 @@ class KeyStore:
         return len(self._keys)
 
     def get(self, api_key: str) -> ApiKey | None:
+        """The key registered as ``api_key``, or None."""
         return self._keys.get(api_key)
 
     def add(self, key: ApiKey) -> ApiKey:

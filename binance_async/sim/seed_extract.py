@@ -109,6 +109,7 @@ def _first_json(lines: list[str]) -> str | None:
 
 
 def spot_examples(seed: Path) -> dict[str, Any]:
+    """``{"METHOD /path": example}`` from the 2022 Spot API seed."""
     lines = seed.read_text().splitlines()
     out: dict[str, Any] = {}
     routes = [(i, m) for i, line in enumerate(lines) if (m := _ROUTE.match(line.strip()))]
@@ -135,6 +136,7 @@ def spot_examples(seed: Path) -> dict[str, Any]:
 
 
 def leader_examples(seed: Path) -> dict[str, Any]:
+    """``{"METHOD /path": example}`` from the copy-trading leader v2 seed."""
     text = seed.read_text()
     out: dict[str, Any] = {}
     blocks = re.split(r"\nRequest URL\n", text)
@@ -152,6 +154,7 @@ def leader_examples(seed: Path) -> dict[str, Any]:
 
 
 def main() -> int:
+    """Write ``seed_examples.json`` (seeds directory from ``argv[1]``); returns 0."""
     seeds = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SEEDS
     found = spot_examples(seeds / "binance-spot-api-2022.txt")
     found.update(leader_examples(seeds / "copy-trading-leader-v2.en.txt"))

@@ -225,15 +225,18 @@ class LocalExchange:
 
     @property
     def api_key(self) -> str:
+        """The demo account's HMAC API key."""
         return self._hmac.api_key
 
     @property
     def api_secret(self) -> str:
+        """The secret of `api_key`."""
         assert self._hmac.secret is not None
         return self._hmac.secret
 
     @property
     def rsa_api_key(self) -> str:
+        """The demo account's RSA API key (its private key: `rsa_private_key_pem`)."""
         return self._rsa.api_key
 
     @property
@@ -245,20 +248,24 @@ class LocalExchange:
 
     @property
     def ed25519_api_key(self) -> str:
+        """The demo account's Ed25519 API key (its private key: `ed25519_private_key_pem`)."""
         return self._ed25519.api_key
 
     @property
     def ed25519_private_key_pem(self) -> str:
+        """The demo Ed25519 key (PKCS#8 PEM)."""
         pem = self._ed25519.private_key_pem
         assert pem is not None
         return pem
 
     @property
     def read_only_api_key(self) -> str:
+        """The demo account's read-only HMAC API key (trading refused)."""
         return self._read_only.api_key
 
     @property
     def read_only_api_secret(self) -> str:
+        """The secret of `read_only_api_key`."""
         assert self._read_only.secret is not None
         return self._read_only.secret
 
@@ -332,6 +339,7 @@ class LocalExchange:
 
     @property
     def started(self) -> bool:
+        """Whether the server is bound (between `start` and `stop`)."""
         return self._runner is not None
 
     async def start(self) -> None:

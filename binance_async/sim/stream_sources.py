@@ -149,6 +149,7 @@ class MarketSources:
                 self.tokens.setdefault(mk.base + "DOWN", (sym, -1))
 
     def resolve(self, name: str) -> StreamSource | None:
+        """The source of stream ``name``, None (valid, silent), or raise `InvalidStream`."""
         if "@" not in name and not name.startswith("!"):
             if self.user is None:
                 raise InvalidStream()

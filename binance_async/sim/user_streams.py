@@ -111,6 +111,7 @@ class UserStreams:
     # --- listenKey streams ----------------------------------------------------------------------
 
     def resolve(self, name: str) -> StreamSource:
+        """The source of listenKey ``name``; `InvalidStream` unless the key is active."""
         lk = self.ex.listen_keys.active(name, self.ex.clock.now_ms())
         if lk is None:
             raise InvalidStream()

@@ -170,9 +170,11 @@ class WsApi:
         self.requests = 0
 
     def add_routes(self, app: web.Application) -> None:
+        """Add the ``/ws-api/v3`` route to ``app``."""
         app.router.add_get("/ws-api/v3", self.handle)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
+        """Serve one WebSocket API connection (``?returnRateLimits=false`` honoured)."""
         flag = request.query.get("returnRateLimits", "true").lower() != "false"
 
         def on_open(conn: Conn, _: web.Request) -> None:
@@ -196,6 +198,7 @@ class WsApi:
     # --- requests -----------------------------------------------------------------------------
 
     def on_text(self, conn: Conn, text: str) -> None:
+        """Handle one request frame from ``conn`` and send its response."""
         self.requests += 1
         sess: _Session = conn.state
         ex = self.ex

@@ -99,10 +99,12 @@ def text_frame(payload: bytes) -> bytes:
 
 
 def ping_frame(payload: bytes) -> bytes:
+    """A server-to-client ping frame (payload cut to 125 bytes)."""
     return _frame(0x89, payload[:125])
 
 
 def pong_frame(payload: bytes) -> bytes:
+    """A server-to-client pong frame (payload cut to 125 bytes)."""
     return _frame(0x8A, payload[:125])
 
 
@@ -166,6 +168,7 @@ class Conn:
 
     @property
     def writable(self) -> bool:
+        """Whether `send` writes: not closed, closing or stalled."""
         return not (self.closed or self.stalled or self.closing)
 
     def send(self, data: bytes, frames: int = 1) -> None:
@@ -185,12 +188,15 @@ class Conn:
             self.abort()
 
     def send_payload(self, payload: bytes) -> None:
+        """Send ``payload`` (UTF-8 JSON) as one text frame."""
         self.send(text_frame(payload))
 
     def send_json(self, obj: Any) -> None:
+        """Send ``obj`` as compact JSON in one text frame."""
         self.send(text_frame(json.dumps(obj, separators=(",", ":")).encode()))
 
     def buffered(self) -> int:
+        """Bytes queued in the transport's write buffer (0 without a transport)."""
         tr = self.transport
         return 0 if tr is None else tr.get_write_buffer_size()
 
@@ -264,12 +270,14 @@ class WsCore:
     # --- background work ------------------------------------------------------------------------
 
     def spawn(self, coro: Awaitable[Any]) -> asyncio.Task[Any]:
+        """Run ``coro`` as a tracked task: `stop` waits for it (2.5 s at most), then cancels it."""
         task: asyncio.Task[Any] = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
     def start(self) -> None:
+        """Start the pump loop (no-op when running)."""
         if self._loop_task is None:
             self._loop_task = asyncio.create_task(self._run(), name="binance_async.sim ws pump")
 
@@ -299,6 +307,7 @@ class WsCore:
             await asyncio.sleep(interval)
 
     def pump_once(self) -> None:
+        """One pump: run every pump at the simulated time, then `housekeeping`."""
         now = self.clock.now_ms()
         for pump in self.pumps:
             pump(now)
@@ -406,6 +415,7 @@ class WsCore:
     # --- keep-alive and lifetime --------------------------------------------------------------
 
     def housekeeping(self, now_ms: int) -> None:
+        """Close connections past their lifetime or pong timeout; send the pings that are due."""
         lim = self.limits
         floor = lim.min_ping_wall_s * self.clock.speed
         ping_ms = max(lim.ping_interval_s, floor) * 1000
@@ -445,6 +455,7 @@ class WsCore:
         ]
 
     def statistics(self) -> dict[str, int]:
+        """Counters: open connections, admissions, refusals and closes by reason."""
         return {
             "connections": len(self.conns),
             "accepted": self.accepted,

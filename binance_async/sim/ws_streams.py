@@ -85,16 +85,21 @@ class StreamSource:
         self.next_due = 0
 
     def produce(self, now_ms: int) -> list[bytes]:
+        """The payloads due at ``now_ms`` (ms, simulated); the base class has none."""
         return []
 
     def open(self, stream: Stream) -> None:
+        """The stream got its first subscriber; a push source keeps ``stream`` to publish to."""
         pass
 
     def close(self) -> None:
+        """The stream lost its last subscriber."""
         pass
 
 
 class StreamResolver(Protocol):
+    """Turns a stream name into its `StreamSource` (live exchange or replay)."""
+
     def resolve(self, name: str) -> StreamSource | None:
         """The source of a stream, None (valid, silent), or raise `InvalidStream`."""
 
@@ -142,10 +147,12 @@ class Stream:
 
 
 def control_result(result: Any, req_id: Any) -> bytes:
+    """A control reply: ``{"result": result, "id": req_id}``, compact JSON."""
     return json.dumps({"result": result, "id": req_id}, separators=(",", ":")).encode()
 
 
 def control_error(code: int, msg: str, req_id: Any) -> bytes:
+    """A control error: ``{"error": {"code", "msg"}, "id": req_id}``, compact JSON."""
     return json.dumps({"error": {"code": code, "msg": msg}, "id": req_id},
                       separators=(",", ":")).encode()  # fmt: skip
 
@@ -183,6 +190,7 @@ def _type_name(v: Any) -> str:
 
 
 def valid_id(v: Any) -> bool:
+    """Whether ``v`` is an accepted request id: None, a 64-bit int, or 1-36 ``[A-Za-z0-9-]``."""
     if v is None:
         return True
     if isinstance(v, bool):
@@ -208,15 +216,18 @@ class StreamHub:
     # --- routes ---------------------------------------------------------------------------------
 
     def add_routes(self, app: web.Application, prefix: str = "") -> None:
+        """Add ``/ws``, ``/ws/<streams>`` and ``/stream`` (under ``prefix``) to ``app``."""
         app.router.add_get(prefix + "/ws", self.handle_ws)
         app.router.add_get(prefix + "/ws/{streams:.+}", self.handle_ws)
         app.router.add_get(prefix + "/stream", self.handle_combined)
 
     async def handle_ws(self, request: web.Request) -> web.StreamResponse:
+        """A raw stream connection: ``/ws`` or ``/ws/<stream>/<stream>...``."""
         names = [n for n in request.match_info.get("streams", "").split("/") if n]
         return await self._serve(request, names, combined=False)
 
     async def handle_combined(self, request: web.Request) -> web.StreamResponse:
+        """A combined stream connection: ``/stream?streams=a/b`` (``+`` kept literal)."""
         # parse the raw query: "+" is a literal plus here (kline_1h@+08:00), not a space
         raw = request.raw_path.partition("?")[2]
         value = ""
@@ -266,6 +277,7 @@ class StreamHub:
         return out
 
     def subscribe(self, conn: Conn, names: list[str]) -> None:
+        """Subscribe ``conn`` to ``names`` (all-or-nothing); InvalidStream on a bad one."""
         for name, source in self.check(conn, names):
             st = self.streams.get(name)
             if st is None:
@@ -278,6 +290,7 @@ class StreamHub:
             cb(conn)
 
     def unsubscribe(self, conn: Conn, names: list[str]) -> None:
+        """Unsubscribe ``conn`` from ``names`` (unknown names ignored); closes unused sources."""
         for name in names:
             if name not in conn.streams:
                 continue
@@ -294,11 +307,13 @@ class StreamHub:
             cb(conn)
 
     def drop_conn(self, conn: Conn) -> None:
+        """Forget a closed connection's subscriptions."""
         self.unsubscribe(conn, list(conn.streams))
 
     # --- control messages -----------------------------------------------------------------------
 
     def on_text(self, conn: Conn, text: str) -> None:
+        """Handle one control message from ``conn`` and send its reply, if any."""
         self.control_messages += 1
         reply = self.control(conn, text)
         if reply is not None:
@@ -409,5 +424,6 @@ class StreamHub:
         return self.broadcast(b'{"e":"serverShutdown","E":%d}' % now)
 
     def statistics(self) -> dict[str, int]:
+        """Counters: streams with subscribers, frames sent, control messages received."""
         return {"streams": len(self.streams), "frames_out": self.frames_out,
                 "control_messages": self.control_messages}  # fmt: skip

@@ -309,6 +309,7 @@ class WsConnection:
     # -- called by the owner (sync) ----------------------------------------------------------
 
     def send(self, payload: bytes) -> None:
+        """Queue one text frame (sent in order by the writer task)."""
         self._outbox.put_nowait(payload)
 
     def close(self, code: int, reason: str) -> None:
@@ -323,6 +324,7 @@ class WsConnection:
     # -- the task --------------------------------------------------------------------------
 
     async def run(self) -> None:
+        """Connect, read until the socket closes, then report the reason to ``on_closed``."""
         try:
             ws = await connect(
                 self.url,

@@ -113,6 +113,7 @@ class Handover:
     _caught: set[str] = field(default_factory=set)
 
     def all_caught_up(self) -> bool:
+        """True once every shared stream has caught up (switching loses nothing)."""
         return self._caught >= self.streams
 
     def done(self) -> bool:
@@ -120,6 +121,7 @@ class Handover:
         return self.retired and not self._states
 
     def discard(self, stream: str) -> None:
+        """Stop deduplicating ``stream`` (it was unsubscribed)."""
         self.streams.discard(stream)
         self._states.pop(stream, None)
         self._caught.discard(stream)

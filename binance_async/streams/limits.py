@@ -68,9 +68,11 @@ class ConnectBudget(Throttle):
         super().__init__(limit, window)
 
     def can_connect(self, now: float) -> bool:
+        """True if one more connection attempt is allowed at ``now``."""
         return self.allowed(now)
 
     def next_connect_time(self, now: float) -> float:
+        """The earliest time ``>= now`` at which one more attempt is allowed."""
         return self.next_time(now)
 
 
@@ -111,4 +113,5 @@ class Backoff:
         return delay * (1.0 - self.jitter + self.jitter * self._rng())
 
     def reset(self) -> None:
+        """Forget the failures: the next delay starts from ``base`` again."""
         self.failures = 0

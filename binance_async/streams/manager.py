@@ -109,6 +109,8 @@ class Lifecycle(msgspec.Struct, frozen=True):
 
 @dataclass(slots=True)
 class StreamStats:
+    """Per-stream counters: messages, payload bytes, sampled lag in ms (receive - ``E``)."""
+
     messages: int = 0
     bytes: int = 0
     lag_ms_last: float | None = None
@@ -117,6 +119,8 @@ class StreamStats:
 
 @dataclass(slots=True)
 class ConnStats:
+    """Per-connection counters: frames and bytes received, frames sent, why it closed."""
+
     url: str = ""
     frames: int = 0
     bytes: int = 0
@@ -172,6 +176,7 @@ class Subscription:
 
     @property
     def streams(self) -> frozenset[str]:
+        """The streams this subscription holds now."""
         return self._m._proto.subscriptions(self.id)
 
     async def __aenter__(self) -> Subscription:
@@ -237,6 +242,7 @@ class Subscription:
             await self._readable.wait()
 
     def qsize(self) -> int:
+        """Events queued, not yet read (gap markers not counted)."""
         return self._size
 
     # -- producer side (sync, called by the manager) ---------------------------------------
@@ -371,6 +377,7 @@ class StreamManager:
 
     @property
     def protocol(self) -> StreamProtocol:
+        """The sans-I/O `StreamProtocol` this manager drives."""
         return self._proto
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -385,6 +392,7 @@ class StreamManager:
         await self.aclose(et, exc, tb)
 
     async def aclose(self, et: Any = None, exc: Any = None, tb: Any = None) -> None:
+        """Close every subscription, connection and task. Idempotent."""
         tg, self._tg = self._tg, None
         if tg is None:
             return

@@ -64,10 +64,12 @@ def _speed(speed_ms: int) -> str:
 
 
 def agg_trade(symbol: str) -> str:
+    """``<s>@aggTrade``."""
     return f"{_sym(symbol)}@aggTrade"
 
 
 def trade(symbol: str) -> str:
+    """``<s>@trade``."""
     return f"{_sym(symbol)}@trade"
 
 
@@ -84,34 +86,41 @@ def kline(symbol: str, interval: str, *, tz: str | None = None) -> str:
 
 
 def mini_ticker(symbol: str) -> str:
+    """``<s>@miniTicker``."""
     return f"{_sym(symbol)}@miniTicker"
 
 
 def all_mini_tickers() -> str:
+    """``!miniTicker@arr``: the mini tickers of every symbol."""
     return "!miniTicker@arr"
 
 
 def ticker(symbol: str) -> str:
+    """``<s>@ticker``: 24 h rolling statistics."""
     return f"{_sym(symbol)}@ticker"
 
 
 def rolling_ticker(symbol: str, window: str) -> str:
+    """``<s>@ticker_<window>``, ``window`` in 1h, 4h, 1d (ValueError otherwise)."""
     if window not in ROLLING_WINDOWS:
         raise ValueError(f"invalid window {window!r} (1h, 4h or 1d)")
     return f"{_sym(symbol)}@ticker_{window}"
 
 
 def all_rolling_tickers(window: str) -> str:
+    """``!ticker_<window>@arr``, ``window`` in 1h, 4h, 1d (ValueError otherwise)."""
     if window not in ROLLING_WINDOWS:
         raise ValueError(f"invalid window {window!r} (1h, 4h or 1d)")
     return f"!ticker_{window}@arr"
 
 
 def book_ticker(symbol: str) -> str:
+    """``<s>@bookTicker``."""
     return f"{_sym(symbol)}@bookTicker"
 
 
 def partial_depth(symbol: str, levels: int, *, speed_ms: int = 1000) -> str:
+    """``<s>@depth<levels>`` (5, 10 or 20), at 1000 ms or (``speed_ms=100``) 100 ms."""
     if levels not in (5, 10, 20):
         raise ValueError(f"levels must be 5, 10 or 20, not {levels!r}")
     return f"{_sym(symbol)}@depth{levels}{_speed(speed_ms)}"
@@ -123,14 +132,17 @@ def depth(symbol: str, *, speed_ms: int = 100) -> str:
 
 
 def avg_price(symbol: str) -> str:
+    """``<s>@avgPrice``."""
     return f"{_sym(symbol)}@avgPrice"
 
 
 def token_nav(token_name: str) -> str:
+    """``<TOKEN>@tokenNav``: a BLVT's net asset value (token name upper case)."""
     return f"{token_name.strip().upper()}@tokenNav"
 
 
 def nav_kline(token_name: str, interval: str) -> str:
+    """``<TOKEN>@nav_kline_<interval>`` (any kline interval but ``1s``)."""
     if interval not in KLINE_INTERVALS or interval == "1s":
         raise ValueError(f"invalid NAV kline interval {interval!r}")
     return f"{token_name.strip().upper()}@nav_kline_{interval}"

@@ -214,9 +214,11 @@ class StreamProtocol:
         return req
 
     def unsubscribe_all(self, subscriber: SubscriberId, now: float) -> Request:
+        """Remove every stream of ``subscriber`` (see `unsubscribe`)."""
         return self.unsubscribe(subscriber, sorted(self._table.wants.get(subscriber, ())), now)
 
     def subscriptions(self, subscriber: SubscriberId) -> frozenset[str]:
+        """The streams ``subscriber`` wants now (live or not yet)."""
         return frozenset(self._table.wants.get(subscriber, ()))
 
     def route(self, stream: str) -> frozenset[SubscriberId]:
@@ -230,6 +232,7 @@ class StreamProtocol:
     # ---------------------------------------------------------------- I/O inputs
 
     def connection_opened(self, conn_id: int, now: float) -> None:
+        """The I/O layer opened ``conn_id``: the streams of its URL are live."""
         self._set_now(now)
         conn = self._conns.get(conn_id)
         if conn is None or conn.state != "connecting":
@@ -438,9 +441,11 @@ class StreamProtocol:
         return self._user_control(conn_id, "LIST_SUBSCRIPTIONS", None, now)
 
     def set_property(self, conn_id: int, name: str, value: Any, now: float) -> int:
+        """SET_PROPERTY ``[name, value]`` on ``conn_id``; returns the request id."""
         return self._user_control(conn_id, "SET_PROPERTY", (name, value), now)
 
     def get_property(self, conn_id: int, name: str, now: float) -> int:
+        """GET_PROPERTY ``[name]`` on ``conn_id``; returns the request id."""
         return self._user_control(conn_id, "GET_PROPERTY", (name,), now)
 
     def rotate(self, conn_id: int, now: float, reason: str = "requested") -> None:
@@ -459,12 +464,15 @@ class StreamProtocol:
         return now if conn is None else conn.throttle.next_time(now)
 
     def can_connect(self, now: float) -> bool:
+        """True if the connection budget allows one more connection attempt at ``now``."""
         return self._budget.can_connect(now)
 
     def next_connect_time(self, now: float) -> float:
+        """The earliest time ``>= now`` at which the budget allows one more connection attempt."""
         return self._budget.next_connect_time(now)
 
     def is_stale(self, conn_id: int, now: float) -> bool:
+        """True if open connection ``conn_id`` received nothing for ``stale_after`` seconds."""
         conn = self._conns.get(conn_id)
         if conn is None or conn.state != "open":
             return False
@@ -476,6 +484,7 @@ class StreamProtocol:
         return None if shard is None or shard.conn is None else shard.conn.id
 
     def connections(self) -> list[ConnectionInfo]:
+        """One `ConnectionInfo` per connection not yet closed (active or replacement)."""
         out = []
         for c in self._conns.values():
             assert c.state != "closed"
@@ -487,6 +496,7 @@ class StreamProtocol:
         return out
 
     def statistics(self) -> ProtocolStats:
+        """The totals since construction, as a `ProtocolStats` (handover duplicates included)."""
         s = self._stats
         out = ProtocolStats(**{k: getattr(s, k) for k in ProtocolStats.__slots__})
         for shard in self._shards.values():

@@ -15,6 +15,8 @@ _INF: Final = float("inf")
 
 
 class Conn:
+    """One WebSocket connection: its shard, URL, stream sets, in-flight requests, throttle."""
+
     __slots__ = (
         "acked",
         "id",
@@ -49,9 +51,11 @@ class Conn:
         self.throttle = thr
 
     def live(self, s: str) -> bool:
+        """True if ``s`` is subscribed on this open connection (and not being unsubscribed)."""
         return self.state == "open" and s in self.acked and s not in self.pending_unsub
 
     def has_outgoing(self) -> bool:
+        """True if a pong, a user control request or a subscription change is due."""
         return (
             bool(self.pong is not None or self.user_q or self.isolate)
             or self.projected != self.shard.desired
@@ -59,6 +63,8 @@ class Conn:
 
 
 class Shard:
+    """A group of streams on one connection (plus its replacement during a rotation)."""
+
     __slots__ = (
         "backoff",
         "conn",
@@ -86,6 +92,7 @@ class Shard:
 
 
 def normalize_stream(name: str) -> str:
+    """Strip ``name`` and lower-case its symbol (``!...``, listenKeys and BLVT names kept)."""
     name = name.strip()
     if name.startswith("!") or "@" not in name:
         return name

@@ -50,6 +50,7 @@ class SubscriptionTable:
     def new_request(
         self, sub: SubscriberId, op: Literal["subscribe", "unsubscribe"], streams: tuple[str, ...]
     ) -> Request:
+        """A new `Request` with the next id (not yet tracked)."""
         self._next_id += 1
         return Request(self._next_id, sub, op, streams)
 
@@ -109,6 +110,7 @@ class SubscriptionTable:
             self._waiting.setdefault(s, set()).add(request.id)
 
     def ack(self, request: Request) -> None:
+        """Report `Ack` for ``request`` at once."""
         self._events.append(Ack(request))
 
     def _finish(self, pend: _Pending) -> None:
@@ -171,4 +173,5 @@ class SubscriptionTable:
             self._events.append(Dropped(frozenset(others), (stream,), code, msg))
 
     def pending_requests(self) -> int:
+        """Subscribe requests still waiting for their streams to go live."""
         return len(self._pending)

@@ -165,6 +165,7 @@ class UserDataStream:
         self._readable.set()
 
     def statistics(self) -> dict[str, Any]:
+        """Counters (events, gaps, dropped, reconnects, keepalives...), queue size and source."""
         return {**self._stats, "consecutive_failures": self._failures,
                 "queued": len(self._q), "source": self.source}  # fmt: skip
 

@@ -33,6 +33,8 @@ _OVERHEAD: Final = 48  # '{"method":"UNSUBSCRIBE","params":[],"id":9223372036854
 
 
 class ControlErr(msgspec.Struct, frozen=True):
+    """The error of a control reply: ``code`` (None if absent) and ``msg``."""
+
     code: int | None = None
     msg: str = ""
 
@@ -71,7 +73,8 @@ class _PayloadDecoder(Protocol):
 class EnvelopeDecoder(Protocol):
     """``decode(frame) -> Envelope``: the envelope and its payload, in one call."""
 
-    def decode(self, buf: bytes, /) -> Envelope[Any]: ...
+    def decode(self, buf: bytes, /) -> Envelope[Any]:
+        """Decode one combined-stream frame into an `Envelope`."""
 
 
 class _TwoPass:
@@ -127,6 +130,7 @@ def parse_frame(data: bytes | bytearray | memoryview | str) -> Frame:
 
 
 def encode_control(method: str, params: Sequence[Any] | None, request_id: int) -> bytes:
+    """A control request as compact JSON (``params`` left out when None)."""
     body: dict[str, Any] = {"method": method}
     if params is not None:
         body["params"] = list(params)

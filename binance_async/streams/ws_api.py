@@ -160,6 +160,7 @@ class WsApiClient:
 
     @property
     def closed(self) -> bool:
+        """True once the connection is closed (`close_reason` says why)."""
         return self._closed.is_set()
 
     async def wait_closed(self) -> str:
@@ -227,6 +228,7 @@ class WsApiClient:
     # -- convenience -----------------------------------------------------------------------
 
     async def ping(self) -> None:
+        """``ping``: test connectivity."""
         await self.request("ping")
 
     async def time(self) -> int:
@@ -235,12 +237,15 @@ class WsApiClient:
         return int(result["serverTime"])
 
     async def order_place(self, **params: Any) -> Any:
+        """``order.place`` (signed) with the REST order parameters; returns the result."""
         return await self.request("order.place", params, signed=True)
 
     async def order_cancel(self, **params: Any) -> Any:
+        """``order.cancel`` (signed); returns the result."""
         return await self.request("order.cancel", params, signed=True)
 
     async def order_status(self, **params: Any) -> Any:
+        """``order.status`` (signed); returns the order."""
         return await self.request("order.status", params, signed=True)
 
     async def session_logon(self) -> Any:
@@ -259,9 +264,11 @@ class WsApiClient:
         return result
 
     async def session_status(self) -> Any:
+        """``session.status``: whether (and with which key) the connection is logged on."""
         return await self.request("session.status")
 
     async def session_logout(self) -> Any:
+        """``session.logout``: later signed requests carry ``apiKey`` / ``signature`` again."""
         result = await self.request("session.logout")
         self.logged_on = False
         return result

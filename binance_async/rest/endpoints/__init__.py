@@ -102,6 +102,7 @@ class Catalogue:
         self._families = {name: tuple(eps) for name, eps in grouped.items()}
 
     def lookup(self, method: str, path: str) -> Endpoint | None:
+        """The endpoint serving ``method path`` (query ignored, templates matched), or None."""
         path = path.split("?", 1)[0]
         method = method.upper()
         ep = self._by_route.get((method, path))
@@ -113,15 +114,18 @@ class Catalogue:
         return None
 
     def get(self, family: str, name: str) -> Endpoint:
+        """The endpoint ``family.name``; KeyError when the catalogue has none."""
         try:
             return self._by_name[(family, name)]
         except KeyError:
             raise KeyError(f"no endpoint {family}.{name} in the catalogue") from None
 
     def families(self) -> tuple[str, ...]:
+        """The family names (``market``...), in order of first appearance in the catalogue."""
         return tuple(self._families)
 
     def by_family(self, family: str) -> tuple[Endpoint, ...]:
+        """The endpoints of ``family``, in catalogue order (empty for an unknown family)."""
         return self._families.get(family, ())
 
 

@@ -372,6 +372,7 @@ def generate() -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Command line entry point; returns the exit status (1: ``--check`` found stale modules)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=API_DIR, help="output directory")
     parser.add_argument("--check", action="store_true", help="only check, exit 1 if stale")

@@ -93,9 +93,11 @@ class Fixed(msgspec.Struct, frozen=True, tag="fixed", tag_field="kind"):
     weight: int
 
     def evaluate(self, params: Mapping[str, Any]) -> int:
+        """The constant weight, whatever the parameters."""
         return self.weight
 
     def describe(self) -> str:
+        """The weight as the docs state it (``"5"``)."""
         return str(self.weight)
 
 
@@ -111,6 +113,7 @@ class ByLimit(msgspec.Struct, frozen=True, tag="by_limit", tag_field="kind"):
     param: str = "limit"
 
     def evaluate(self, params: Mapping[str, Any]) -> int:
+        """The weight of the first step whose bound covers the parameter (``default`` if absent)."""
         value = _as_int(params.get(self.param), self.default)
         for bound, weight in self.steps:
             if value <= bound:
@@ -118,6 +121,7 @@ class ByLimit(msgspec.Struct, frozen=True, tag="by_limit", tag_field="kind"):
         return self.steps[-1][1]
 
     def describe(self) -> str:
+        """The steps in words (``"5 for limit 1-100, ..."``)."""
         parts = []
         low = 1
         for bound, weight in self.steps:
@@ -141,6 +145,7 @@ class BySymbols(msgspec.Struct, frozen=True, tag="by_symbols", tag_field="kind")
     per_symbol: int = 0
 
     def evaluate(self, params: Mapping[str, Any]) -> int:
+        """The weight for ``symbols`` (per symbol or by steps), one ``symbol``, or all symbols."""
         count = _symbol_count(params.get("symbols"))
         if count:
             if self.per_symbol:
@@ -154,6 +159,7 @@ class BySymbols(msgspec.Struct, frozen=True, tag="by_symbols", tag_field="kind")
         return self.all_symbols
 
     def describe(self) -> str:
+        """The rule in words (one symbol, a symbols list, all symbols)."""
         parts = [f"{self.single} for one symbol"]
         if self.per_symbol:
             parts.append(f"{self.per_symbol} per symbol in symbols, at most {self.all_symbols}")
@@ -178,9 +184,11 @@ class ByPresence(msgspec.Struct, frozen=True, tag="by_presence", tag_field="kind
     absent: int
 
     def evaluate(self, params: Mapping[str, Any]) -> int:
+        """``present`` when the parameter is sent (not None), else ``absent``."""
         return self.present if params.get(self.param) is not None else self.absent
 
     def describe(self) -> str:
+        """The rule in words (``"3 with symbol, 40 without"``)."""
         return f"{self.present} with {self.param}, {self.absent} without"
 
 
