@@ -358,3 +358,23 @@ def test_demo_help_mentions_duration(capfd: pytest.CaptureFixture[str]) -> None:
         main(["demo", "--help"])
     out, _ = capfd.readouterr()
     assert "--duration" in out and "--no-color" in out
+
+
+def test_stream_without_network_is_one_line(capfd: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        capfd, "stream", "btcusdt@trade", "--url", "http://127.0.0.1:9", "--connect-timeout", "2"
+    )
+    line = one_error_line(err)
+    assert code == 1 and out == ""
+    assert line.startswith("error: cannot reach ws://127.0.0.1:9: no acknowledged subscription")
+
+
+def test_ctrl_c_while_connecting_exits_cleanly() -> None:
+    proc = subprocess.Popen(
+        [*CLI, "stream", "btcusdt@trade", "--url", "http://127.0.0.1:9", "--connect-timeout", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(2)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "Traceback" not in err

@@ -336,7 +336,8 @@ def _report(error: BaseException, url: str | None = None) -> int:
         _error(f"invalid request: {exc}")
         return 1
     if isinstance(exc, TransportError) and url:
-        _error(f"cannot reach {url}: {exc}")
+        text = str(exc)
+        _error(text if text.startswith("cannot reach") else f"cannot reach {url}: {text}")
         return 1
     if isinstance(exc, BinanceError):
         _error(str(exc))

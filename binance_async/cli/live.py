@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..models.streams import TradeEvent
     from ..rest.session import Client
 
-__all__ = ["LiveView", "run_live", "stop_signals"]
+__all__ = ["LiveView", "run_live", "stop_signals", "until"]
 
 _BAR = "█"
 
@@ -222,6 +222,21 @@ async def _read_trades(view: LiveView, events: AsyncIterator[Any]) -> None:
             view.on_trade(event)
 
 
+async def until(work: Any, stop: asyncio.Event, duration: float | None = None) -> None:
+    """Run ``work`` until it ends, ``stop`` is set or ``duration`` passes (then it is
+    cancelled, wherever it is: connecting included); its errors propagate."""
+    task = asyncio.ensure_future(work)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopped}, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+        if not task.done():
+            task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 async def run_live(
     client: Client,
     symbols: Sequence[str],
@@ -231,22 +246,29 @@ async def run_live(
     console: Console,
     depth: int = 100,
     show_lag: bool = True,
-) -> LiveView:
-    """Keep books and trades of ``symbols`` and show them until ``duration`` or Ctrl-C."""
+) -> LiveView | None:
+    """Keep books and trades of ``symbols`` and show them until ``duration`` or Ctrl-C (which
+    also ends it while it connects); the view, or None if it was stopped before it started."""
     stop = asyncio.Event()
     trades = [f"{s.lower()}@trade" for s in symbols]
-    with stop_signals(stop):
+    started: list[LiveView] = []
+
+    async def work() -> None:
         async with (
             client.books(list(symbols), depth=depth) as books,
             client.streams.subscribe(*trades, overflow="drop_oldest", maxsize=4096) as sub,
         ):
             view = LiveView(client, books, symbols, title=title, show_lag=show_lag)
+            started.append(view)
             async with asyncio.TaskGroup() as tg:
                 reader = tg.create_task(_read_trades(view, sub))
                 deadline = None if duration is None else time.monotonic() + duration
                 await _show(view, console, stop, deadline)
                 reader.cancel()
-    return view
+
+    with stop_signals(stop):
+        await until(work(), stop)
+    return started[0] if started else None
 
 
 async def _show(

@@ -13,10 +13,10 @@ from typing import Any
 import msgspec
 from rich.console import Console
 
-from ..errors import APIError
+from ..errors import APIError, ConnectError
 from ..rest.session import DEFAULT_BASE_URL, DEFAULT_STREAM_URL, Client
 from ..streams.manager import StreamGap
-from .live import run_live, stop_signals
+from .live import LiveView, run_live, stop_signals, until
 
 __all__ = ["add_market_parsers"]
 
@@ -104,8 +104,13 @@ async def _cmd_demo(args: argparse.Namespace) -> int:
             client, symbols, console=console, duration=args.duration, depth=args.depth,
             title=f"binance-async demo: local exchange {ex.rest_url}",
         )  # fmt: skip
-    console.print(view.summary(), markup=False, highlight=False, soft_wrap=True)
+    _summary(console, view)
     return 0
+
+
+def _summary(console: Console, view: LiveView | None) -> None:
+    if view is not None:
+        console.print(view.summary(), markup=False, highlight=False, soft_wrap=True)
 
 
 async def _cmd_book(args: argparse.Namespace) -> int:
@@ -117,7 +122,7 @@ async def _cmd_book(args: argparse.Namespace) -> int:
             client, symbols, console=console, duration=args.duration, depth=args.depth,
             title=f"binance-async book: {args.url}",
         )  # fmt: skip
-    console.print(view.summary(), markup=False, highlight=False, soft_wrap=True)
+    _summary(console, view)
     return 0
 
 
@@ -143,13 +148,30 @@ async def _cmd_stream(args: argparse.Namespace) -> int:
             if args.count is not None and count >= args.count:
                 return
 
-    with stop_signals(stop):
-        async with (
-            _client(args) as client,
-            client.streams.subscribe(*args.names, raw=args.raw, maxsize=8192) as sub,
-        ):
-            await until(pump(sub), stop, args.duration)
+    async def session() -> None:
+        async with _client(args) as client, contextlib.AsyncExitStack() as stack:
+            try:
+                async with asyncio.timeout(args.connect_timeout):
+                    sub = await stack.enter_async_context(
+                        client.streams.subscribe(*args.names, raw=args.raw, maxsize=8192)
+                    )
+            except TimeoutError:
+                raise ConnectError(
+                    f"cannot reach {client.stream_url}: no acknowledged subscription "
+                    f"after {args.connect_timeout:g} s{_last_close(client)}"
+                ) from None
+            await pump(sub)
+
+    with stop_signals(stop):  # Ctrl-C ends it anywhere, connecting included
+        await until(session(), stop, args.duration)
     return 0
+
+
+def _last_close(client: Client) -> str:
+    """`` (<reason>)`` of the last closed stream connection, if any (for an error line)."""
+    conns = client.streams.statistics().get("connections", {})
+    reasons = [c.get("closed_reason") for c in conns.values() if c.get("closed_reason")]
+    return f" ({reasons[-1]})" if reasons else ""
 
 
 def encode_event(event: Any) -> bytes:
@@ -158,20 +180,6 @@ def encode_event(event: Any) -> bytes:
     if isinstance(data, dict):
         data = {k: v for k, v in data.items() if v is not None}
     return msgspec.json.encode(data)
-
-
-async def until(work: Any, stop: asyncio.Event, duration: float | None) -> None:
-    """Run ``work`` until it ends, ``stop`` is set or ``duration`` passes; its errors propagate."""
-    task = asyncio.ensure_future(work)
-    stopped = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopped}, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopped.cancel()
-        if not task.done():
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 # --------------------------------------------------------------------------- record
@@ -187,6 +195,7 @@ async def _cmd_record(args: argparse.Namespace) -> int:
     err = sys.stderr
     tty = err.isatty()
     async with _client(args) as client:
+        await client.market.ping()  # no network or a wrong URL: one clear line, no file
         recorder = Recorder(client, list(args.names), writer, snapshot_limit=args.snapshot_limit)
         stop = asyncio.Event()
 
@@ -271,7 +280,7 @@ async def _cmd_replay_serve(args: argparse.Namespace) -> int:
                     client, symbols, console=console, duration=args.duration,
                     title=f"binance-async replay: {', '.join(args.files)}", show_lag=False,
                 )  # fmt: skip
-            console.print(view.summary(), markup=False, highlight=False, soft_wrap=True)
+            _summary(console, view)
             return 0
         console.print(
             f"replaying {len(records):,} records at {rp.ws_url}/stream?streams="
@@ -343,6 +352,8 @@ def add_market_parsers(sub: Any) -> None:
     p.add_argument("--raw", action="store_true", help="frames exactly as received")
     p.add_argument("--count", type=int, help="exit after this many events")
     p.add_argument("--duration", type=_positive, metavar="SECONDS", help="exit after this time")
+    p.add_argument("--connect-timeout", type=_positive, default=20.0, metavar="SECONDS",
+                   help="give up if not subscribed by then (default 20)")  # fmt: skip
     _url_options(p)
     p.set_defaults(func=_cmd_stream, is_async=True)
 
