@@ -378,3 +378,38 @@ def test_ctrl_c_while_connecting_exits_cleanly() -> None:
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+# -- call, time and endpoints against the local exchange ------------------------------------------
+
+
+def test_time_against_the_local_exchange(
+    ex: LocalExchange, capfd: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(capfd, "time", "--base-url", ex.rest_url)
+    data = json.loads(out)
+    assert code == 0, err
+    assert abs(data["serverTime"] - time.time() * 1000) < 60_000 and "offsetMs" in data
+
+
+def test_call_against_the_local_exchange(
+    ex: LocalExchange, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, err = run(capfd, "call", "GET", "/api/v3/depth", "symbol=BTCUSDT", "limit=5",
+                         "--base-url", ex.rest_url)  # fmt: skip
+    book = json.loads(out)
+    assert code == 0, err
+    assert len(book["bids"]) == 5 and float(book["bids"][0][0]) < float(book["asks"][0][0])
+    monkeypatch.setenv("BINANCE_API_KEY", ex.api_key)
+    monkeypatch.setenv("BINANCE_API_SECRET", ex.api_secret)
+    code, out, err = run(capfd, "call", "GET", "/api/v3/account", "--base-url", ex.rest_url)
+    assert code == 0, err
+    assert any(b["asset"] == "USDT" for b in json.loads(out)["balances"])
+    code, out, err = run(capfd, "call", "GET", "/api/v3/depth", "symbol=BTCUSDT", "limit=x",
+                         "--base-url", ex.rest_url)  # fmt: skip
+    assert code == 1 and "limit" in one_error_line(err)
+
+
+def test_endpoints_lists_the_catalogue(capfd: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capfd, "endpoints", "--family", "market")
+    assert code == 0 and "/api/v3/depth" in out and out.rstrip().endswith("endpoints")
