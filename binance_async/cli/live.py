@@ -118,7 +118,7 @@ class LiveView:
 
     # ------------------------------------------------------------------------- rendering
 
-    def _book_table(self, symbol: str) -> RenderableType:
+    def _book_table(self, symbol: str, width: int) -> RenderableType:
         book = self.books[symbol]
         asks = [(short(p), short(q), float(q)) for p, q in book.asks_text(self.levels)]
         bids = [(short(p), short(q), float(q)) for p, q in book.bids_text(self.levels)]
@@ -130,9 +130,10 @@ class LiveView:
         pw = max((len(p) for p, _, _ in levels), default=1)
         qw = max((len(q) for _, q, _ in levels), default=1)
         text = Text(no_wrap=True)
+        bar_max = max(3, min(16, width - pw - qw - 2))
 
         def line(price: str, qty: str, size: float, style: str) -> None:
-            bar = _BAR * max(1, round(size / top * 16))
+            bar = _BAR * max(1, round(size / top * bar_max))
             text.append(f"{price:>{pw}} ", style=style)
             text.append(f"{qty:>{qw}} ")
             text.append(bar + "\n", style=style)
@@ -157,7 +158,7 @@ class LiveView:
             lines.append(f"{side} {short(tr.price)} x {short(tr.quantity)}\n", style=style)
         return lines if lines.plain else Text("no trades yet", style="dim")
 
-    def _panel(self, symbol: str) -> RenderableType:
+    def _panel(self, symbol: str, width: int) -> RenderableType:
         book = self.books[symbol]
         stats = self.books.book_stats(symbol)
         state = (
@@ -168,16 +169,18 @@ class LiveView:
         head = Text.assemble(
             state, f"  id {book.update_id}  resyncs {stats.resyncs}  applied {stats.applied:,}"
         )
-        body = Group(head, self._book_table(symbol), Text("last trades", style="bold"),
+        body = Group(head, self._book_table(symbol, width), Text("last trades", style="bold"),
                      self._trades(symbol))  # fmt: skip
         return Panel(body, title=symbol, expand=False)
 
-    def render(self) -> RenderableType:
-        """The whole view: one panel per symbol, then the status line."""
+    def render(self, width: int = 120) -> RenderableType:
+        """The whole view for a terminal ``width`` columns wide: one panel per symbol side by
+        side (the size bars shrink to fit), then the status line."""
+        inner = max(20, width // max(1, len(self.symbols)) - 5)
         panels = Table.grid(padding=(0, 1))
         for _ in self.symbols:
             panels.add_column()
-        panels.add_row(*(self._panel(s) for s in self.symbols))
+        panels.add_row(*(self._panel(s, inner) for s in self.symbols))
         return Group(Text(self.title, style="bold"), panels, Text(self.footer()))
 
     def summary(self) -> str:
@@ -283,11 +286,13 @@ async def _show(
         return stop.is_set() or (deadline is not None and time.monotonic() >= deadline)
 
     if console.is_terminal:
-        with Live(view.render(), console=console, auto_refresh=False, transient=False) as live:
+        with Live(
+            view.render(console.width), console=console, auto_refresh=False, transient=False
+        ) as live:
             while True:
                 done = await wait(0.25)
                 view.tick()
-                live.update(view.render(), refresh=True)
+                live.update(view.render(console.width), refresh=True)
                 if done:
                     return
     while True:
