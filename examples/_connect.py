@@ -18,22 +18,6 @@ from binance_async import Client
 from binance_async.sim import LocalExchange
 
 
-def _stream_url(url: str) -> str:
-    known = {
-        "https://api.binance.com": "wss://stream.binance.com:9443",
-        "https://testnet.binance.vision": "wss://stream.testnet.binance.vision",
-    }
-    return known.get(url, "ws" + url[4:] if url.startswith("http") else url)
-
-
-def _ws_api_url(url: str) -> str:
-    known = {
-        "https://api.binance.com": "wss://ws-api.binance.com:443/ws-api/v3",
-        "https://testnet.binance.vision": "wss://ws-api.testnet.binance.vision/ws-api/v3",
-    }
-    return known.get(url, _stream_url(url) + "/ws-api/v3")
-
-
 @asynccontextmanager
 async def connect(
     url: str | None = None, symbols: Sequence[str] = ("BTCUSDT", "ETHUSDT")
@@ -47,9 +31,7 @@ async def connect(
             os.environ.get("BINANCE_API_KEY"),
             None if key_file else os.environ.get("BINANCE_API_SECRET"),
             private_key=private_key,
-            base_url=url,
-            stream_url=_stream_url(url),
-            ws_api_url=_ws_api_url(url),
+            base_url=url,  # the stream and WebSocket API URLs follow it
         ) as client:
             yield client
         return

@@ -328,3 +328,24 @@ async def test_unclosed_client_warns() -> None:
         with pytest.warns(ResourceWarning, match="was not closed"):
             del client
             gc.collect()
+
+
+async def test_stream_and_ws_api_urls_follow_the_base_url() -> None:
+    from binance_async.rest.session import companion_urls
+
+    testnet = ("wss://stream.testnet.binance.vision", "wss://ws-api.testnet.binance.vision/ws-api/v3")
+    assert companion_urls("https://testnet.binance.vision/") == testnet
+    assert companion_urls("https://api.binance.com") == (
+        "wss://stream.binance.com:9443", "wss://ws-api.binance.com:443/ws-api/v3")  # fmt: skip
+    local_urls = ("ws://127.0.0.1:8080", "ws://127.0.0.1:8080/ws-api/v3")
+    assert companion_urls("http://127.0.0.1:8080") == local_urls
+    with pytest.raises(ValueError, match="http:// or https://"):
+        companion_urls("ftp://example")
+    async with Client(base_url="http://127.0.0.1:8080", time_sync=False) as local:
+        assert (local.stream_url, local.ws_api_url) == local_urls
+    async with Client(
+        base_url="http://127.0.0.1:8080", stream_url="ws://other:1/", time_sync=False
+    ) as mixed:
+        assert mixed.stream_url == "ws://other:1" and mixed.ws_api_url == local_urls[1]
+    async with Client(time_sync=False) as prod:
+        assert prod.stream_url == "wss://stream.binance.com:9443"

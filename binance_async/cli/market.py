@@ -14,35 +14,18 @@ import msgspec
 from rich.console import Console
 
 from ..errors import APIError, ConnectError
-from ..rest.session import DEFAULT_BASE_URL, DEFAULT_STREAM_URL, Client
+from ..rest.session import DEFAULT_BASE_URL, TESTNET_BASE_URL, Client
 from ..streams.manager import StreamGap
 from .live import LiveView, run_live, stop_signals, until
 
 __all__ = ["add_market_parsers"]
 
 DEMO_SYMBOLS = ("BTCUSDT", "ETHUSDT", "BNBUSDT")
-_TESTNET = "https://testnet.binance.vision"
-_KNOWN_STREAM_URLS = {
-    DEFAULT_BASE_URL: DEFAULT_STREAM_URL,
-    _TESTNET: "wss://stream.testnet.binance.vision",
-}
-
-
-def stream_url_for(url: str) -> str:
-    """The stream base of a REST base URL (production, testnet, or a local exchange)."""
-    url = url.rstrip("/")
-    if url in _KNOWN_STREAM_URLS:
-        return _KNOWN_STREAM_URLS[url]
-    if url.startswith("https://"):
-        return "wss://" + url[len("https://") :]
-    if url.startswith("http://"):
-        return "ws://" + url[len("http://") :]
-    raise ValueError(f"--url must start with http:// or https://, got {url!r}")
 
 
 def _client(args: argparse.Namespace) -> Client:
     url = args.url.rstrip("/")
-    return Client(base_url=url, stream_url=args.stream_url or stream_url_for(url))
+    return Client(base_url=url, stream_url=args.stream_url)  # None: derived from --url
 
 
 def _console(args: argparse.Namespace) -> Console:
@@ -304,8 +287,8 @@ def _cmd_replay(args: argparse.Namespace) -> int:
 
 def _url_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--url", default=DEFAULT_BASE_URL,
-                   help=f"REST base URL (default {DEFAULT_BASE_URL}; testnet {_TESTNET}; or a "
-                   "local exchange such as http://127.0.0.1:8080)")  # fmt: skip
+                   help=f"REST base URL (default {DEFAULT_BASE_URL}; testnet "
+                   f"{TESTNET_BASE_URL}; or a local exchange: http://127.0.0.1:8080)")  # fmt: skip
     p.add_argument("--stream-url", help="stream base URL (default: derived from --url)")
 
 

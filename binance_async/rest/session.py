@@ -61,13 +61,38 @@ if TYPE_CHECKING:
     from ..streams.ws_api import WsApiClient
     from .endpoints import Endpoint
 
-__all__ = ["DEFAULT_BASE_URL", "Client", "RetryPolicy"]
+__all__ = ["DEFAULT_BASE_URL", "TESTNET_BASE_URL", "Client", "RetryPolicy", "companion_urls"]
 
 log = logging.getLogger("binance_async.rest")
 
 DEFAULT_BASE_URL = "https://api.binance.com"
 DEFAULT_STREAM_URL = "wss://stream.binance.com:9443"
 DEFAULT_WS_API_URL = "wss://ws-api.binance.com:443/ws-api/v3"
+TESTNET_BASE_URL = "https://testnet.binance.vision"
+_COMPANIONS = {
+    DEFAULT_BASE_URL: (DEFAULT_STREAM_URL, DEFAULT_WS_API_URL),
+    TESTNET_BASE_URL: (
+        "wss://stream.testnet.binance.vision",
+        "wss://ws-api.testnet.binance.vision/ws-api/v3",
+    ),
+}
+
+
+def companion_urls(base_url: str) -> tuple[str, str]:
+    """The stream base and WebSocket API URLs that go with a REST base URL: production's and
+    the testnet's are known; any other ``http[s]://host:port`` (a local exchange) serves both
+    itself (``ws[s]://host:port`` and ``ws[s]://host:port/ws-api/v3``). ``ValueError`` for a
+    URL that is not http or https."""
+    url = base_url.rstrip("/")
+    if url in _COMPANIONS:
+        return _COMPANIONS[url]
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        raise ValueError(f"a REST base URL starts with http:// or https://, got {base_url!r}")
+    ws = ("wss://" if scheme == "https" else "ws://") + rest
+    return ws, ws + "/ws-api/v3"
+
+
 MAX_RECV_WINDOW = 60000
 _SIGNED_SECURITY = frozenset({"TRADE", "USER_DATA", "MARGIN"})
 
@@ -153,7 +178,8 @@ class Client(TypedApiMixin):
 
     Keys: `api_key` plus `api_secret` (HMAC) or `private_key` (RSA / Ed25519 PEM, optional
     `private_key_password`), or any `signer`. URLs default to production; pass the testnet's or
-    a local exchange's. `on_limit` chooses whether a call that would break a rate limit waits
+    a local exchange's ``base_url``, and the stream and WebSocket API URLs follow it unless given
+    (`companion_urls`). `on_limit` chooses whether a call that would break a rate limit waits
     ("wait") or raises `RateLimited` / `IPBanned` at once ("raise").
     """
 
@@ -166,8 +192,8 @@ class Client(TypedApiMixin):
         private_key_password: bytes | None = None,
         signer: Signer | None = None,
         base_url: str = DEFAULT_BASE_URL,
-        stream_url: str = DEFAULT_STREAM_URL,
-        ws_api_url: str = DEFAULT_WS_API_URL,
+        stream_url: str | None = None,
+        ws_api_url: str | None = None,
         recv_window: int = 5000,
         timeout: float = 10.0,
         on_limit: Literal["wait", "raise"] = "wait",
@@ -191,6 +217,10 @@ class Client(TypedApiMixin):
         self._api_key = api_key
         self._signer = signer
         self.base_url = base_url.rstrip("/")
+        if stream_url is None or ws_api_url is None:
+            default_stream, default_ws_api = companion_urls(self.base_url)
+            stream_url = stream_url or default_stream
+            ws_api_url = ws_api_url or default_ws_api
         self.stream_url = stream_url.rstrip("/")
         self.ws_api_url = ws_api_url
         self.recv_window = recv_window
