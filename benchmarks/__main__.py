@@ -29,6 +29,8 @@ BENCHMARKS = (
     ("stream_throughput", "streams: events/s delivered to async for, vs bare websockets"),
     ("rest_overhead", "REST: per-call cost of a signed GET over loopback"),
     ("book_cold_start", "order books: cold start of many symbols within the weight budget"),
+    ("replay_throughput", "local exchange: frames/s its replay server pushes"),
+    ("sim_startup", "local exchange: start-up time"),
 )
 
 

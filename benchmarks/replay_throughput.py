@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import aiohttp
 
+from benchmarks._table import Row
 from binance_async.sim.replay import ReplayServer
 
 DATA = Path(os.environ.get("BINANCE_ASYNC_SHARED", Path(__file__).resolve().parents[2] / "shared"))
@@ -101,6 +102,21 @@ async def in_process(loops: int, combined: bool) -> tuple[int, float, int]:
         url = f"{base}/stream?streams={STREAMS}" if combined else f"{base}/ws/{STREAMS}"
         frames, nbytes, secs = await _client(url)
     return frames, secs, nbytes
+
+
+def rows(quick: bool = False) -> list[Row]:
+    """Rows for ``python -m benchmarks``: frames/s the replay server pushes (in-process, and
+    to 2 client processes), the capture replayed 2 times (``quick``: once, in-process only)."""
+    loops = 1 if quick else 2
+    name = "local exchange replay, frames/s"
+    frames, secs, _ = asyncio.run(in_process(loops, True))
+    out = [Row(name, "ReplayServer -> 1 aiohttp client, one process", "ours", frames / secs,
+               "frames/s", True, "server and client share one core")]  # fmt: skip
+    if not quick:
+        frames, secs, _ = cross_process(loops, 2, True)
+        out.append(Row(name, "ReplayServer -> 2 client processes", "ours", frames / secs,
+                       "frames/s", True, "server in its own process"))  # fmt: skip
+    return out
 
 
 def main() -> None:
