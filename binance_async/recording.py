@@ -332,11 +332,7 @@ class Recorder:
     def status(self) -> RecorderStatus:
         """Counters for a status line."""
         w = self.writer
-        lag: float | None = None
-        stats = self.client.streams.statistics().get("streams", {})
-        lags = [s.get("lag_ms_last") for s in stats.values() if s.get("lag_ms_last") is not None]
-        if lags:
-            lag = max(lags)
+        lag = self.client.streams.max_lag_ms()
         current = w.current.name if w.current else ""
         return RecorderStatus(
             w.messages, w.bytes, len(w.files) + (1 if w.current else 0), self.snapshots,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from binance_async import Client
 from binance_async.sim import LocalExchange
@@ -24,23 +23,13 @@ async def connect(
 ) -> AsyncIterator[Client]:
     """A running `Client` against ``url`` (or ``$BINANCE_URL``), else an in-process exchange."""
     url = (url or os.environ.get("BINANCE_URL") or "").rstrip("/")
-    if url:
-        key_file = os.environ.get("BINANCE_PRIVATE_KEY_FILE")
-        private_key = Path(key_file).read_bytes() if key_file else None  # noqa: ASYNC240 - once
-        async with Client(
-            os.environ.get("BINANCE_API_KEY"),
-            None if key_file else os.environ.get("BINANCE_API_SECRET"),
-            private_key=private_key,
-            base_url=url,  # the stream and WebSocket API URLs follow it
-        ) as client:
+    if url:  # keys from the environment; the stream and WebSocket API URLs follow the URL
+        async with Client.from_env(url) as client:
             yield client
         return
     async with (
         LocalExchange(list(symbols), seed=7) as ex,
-        Client(
-            ex.api_key, ex.api_secret, base_url=ex.rest_url, stream_url=ex.ws_url,
-            ws_api_url=ex.ws_api_url,
-        ) as client,
-    ):  # fmt: skip
+        Client(ex.api_key, ex.api_secret, base_url=ex.rest_url) as client,
+    ):
         client.local_exchange = ex  # type: ignore[attr-defined]  # the copy-trading example uses it
         yield client

@@ -349,3 +349,22 @@ async def test_stream_and_ws_api_urls_follow_the_base_url() -> None:
         assert mixed.stream_url == "ws://other:1" and mixed.ws_api_url == local_urls[1]
     async with Client(time_sync=False) as prod:
         assert prod.stream_url == "wss://stream.binance.com:9443"
+
+
+async def test_client_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in ("BINANCE_API_KEY", "BINANCE_API_SECRET", "BINANCE_PRIVATE_KEY_FILE",
+                 "BINANCE_PRIVATE_KEY_PASSWORD"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    async with Client.from_env("http://127.0.0.1:8080", time_sync=False) as anonymous:
+        assert not anonymous.has_credentials and anonymous.stream_url == "ws://127.0.0.1:8080"
+    monkeypatch.setenv("BINANCE_API_KEY", "key")
+    monkeypatch.setenv("BINANCE_API_SECRET", "secret")
+    async with Client.from_env(time_sync=False) as hmac:
+        assert hmac.has_credentials and "secret" not in repr(hmac)
+    pem = ed25519.Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )  # fmt: skip
+    (tmp_path / "key.pem").write_bytes(pem)
+    async with Client.from_env(key_file=str(tmp_path / "key.pem"), time_sync=False) as ed:
+        assert repr(ed).endswith("signer=ED25519)")

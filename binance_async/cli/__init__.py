@@ -18,12 +18,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import math
-import os
 import sys
 import time
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -123,21 +121,6 @@ def _call_params(ep: Endpoint | None, path: str, pairs: Sequence[str]) -> dict[s
     return params
 
 
-def _client_from_env(base_url: str, key_file: str | None) -> Client:
-    api_key = os.environ.get("BINANCE_API_KEY")
-    secret = os.environ.get("BINANCE_API_SECRET")
-    key_path = key_file or os.environ.get("BINANCE_PRIVATE_KEY_FILE")
-    private_key = Path(key_path).read_bytes() if key_path else None
-    password = os.environ.get("BINANCE_PRIVATE_KEY_PASSWORD")
-    return Client(
-        api_key,
-        None if private_key else secret,
-        private_key=private_key,
-        private_key_password=password.encode() if password else None,
-        base_url=base_url,
-    )
-
-
 def _plain(value: Any) -> Any:
     """Builtins with Decimals as plain-text strings and floats as plain JSON numbers."""
     if isinstance(value, Decimal):
@@ -165,7 +148,7 @@ async def _cmd_call(args: argparse.Namespace) -> int:
     path = args.path.split("?", 1)[0]
     ep = endpoints.lookup(method, path)
     params = _call_params(ep, path, args.params)
-    async with _client_from_env(args.base_url, args.key_file) as client:
+    async with Client.from_env(args.base_url, key_file=args.key_file) as client:
         if ep is None:
             result = await client.request(method, path, params)
         else:
@@ -188,7 +171,7 @@ async def _cmd_time(args: argparse.Namespace) -> int:
 
 
 async def _cmd_limits(args: argparse.Namespace) -> int:
-    async with _client_from_env(args.base_url, args.key_file) as client:
+    async with Client.from_env(args.base_url, key_file=args.key_file) as client:
         await client.market.ping()
         orders: Any = None
         if client.has_credentials:

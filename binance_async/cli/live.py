@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
@@ -24,13 +23,14 @@ from rich.table import Table
 from rich.text import Text
 
 from ..streams.manager import StreamGap
+from ._run import stop_signals, until
 
 if TYPE_CHECKING:
     from ..book.manager import BookManager
     from ..models.streams import TradeEvent
     from ..rest.session import Client
 
-__all__ = ["LiveView", "run_live", "stop_signals", "until"]
+__all__ = ["LiveView", "run_live"]
 
 _BAR = "█"
 
@@ -92,12 +92,6 @@ class LiveView:
 
     # ------------------------------------------------------------------------- figures
 
-    def lag_ms(self) -> float | None:
-        """The largest last-event lag (receive time - event time) over the streams, in ms."""
-        streams = self.client.streams.statistics().get("streams", {})
-        lags = [s["lag_ms_last"] for s in streams.values() if s.get("lag_ms_last") is not None]
-        return max(lags) if lags else None
-
     def weight(self) -> tuple[int, int, float]:
         """REQUEST_WEIGHT (used, limit, seconds until the window resets)."""
         pool = self.client.statistics()["limits"]["REQUEST_WEIGHT"]
@@ -107,7 +101,7 @@ class LiveView:
         """The one-line status: books, resyncs, stream rate and lag, REST weight."""
         stats = self.books.statistics()
         used, limit, reset = self.weight()
-        lag = self.lag_ms() if self.show_lag else None
+        lag = self.client.streams.max_lag_ms() if self.show_lag else None
         lag_text = f"{lag:.1f} ms" if lag is not None else "-"
         return (
             f"{time.monotonic() - self.started:5.1f} s | books {stats['synced']}/"
@@ -203,41 +197,10 @@ class LiveView:
         return "\n".join(lines)
 
 
-@contextlib.contextmanager
-def stop_signals(stop: asyncio.Event) -> Any:
-    """Set ``stop`` on SIGINT / SIGTERM while inside (a clean Ctrl-C, no traceback)."""
-    loop = asyncio.get_running_loop()
-    installed = []
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-    try:
-        yield
-    finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
-
-
 async def _read_trades(view: LiveView, events: AsyncIterator[Any]) -> None:
     async for event in events:
         if not isinstance(event, StreamGap):
             view.on_trade(event)
-
-
-async def until(work: Any, stop: asyncio.Event, duration: float | None = None) -> None:
-    """Run ``work`` until it ends, ``stop`` is set or ``duration`` passes (then it is
-    cancelled, wherever it is: connecting included); its errors propagate."""
-    task = asyncio.ensure_future(work)
-    stopped = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopped}, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopped.cancel()
-        if not task.done():
-            task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 async def run_live(

@@ -16,7 +16,8 @@ from rich.console import Console
 from ..errors import APIError, ConnectError
 from ..rest.session import DEFAULT_BASE_URL, TESTNET_BASE_URL, Client
 from ..streams.manager import StreamGap
-from .live import LiveView, run_live, stop_signals, until
+from ._run import stop_signals, until
+from .live import LiveView, run_live
 
 __all__ = ["add_market_parsers"]
 
@@ -55,7 +56,14 @@ def _symbol_list(values: list[str]) -> list[str]:
 
 
 async def check_symbols(client: Client, symbols: list[str]) -> None:
-    """Raise ``ValueError`` naming the first symbol the exchange does not list."""
+    """Raise ``ValueError`` naming the first symbol the exchange does not list (one request
+    for all of them; one per symbol only to name the culprit)."""
+    try:
+        await client.market.exchange_info(symbols=symbols)
+        return
+    except APIError as exc:
+        if exc.code != -1121:
+            raise
     for symbol in symbols:
         try:
             await client.market.exchange_info(symbol=symbol)
@@ -63,6 +71,7 @@ async def check_symbols(client: Client, symbols: list[str]) -> None:
             if exc.code == -1121:
                 raise ValueError(f"unknown symbol {symbol}") from None
             raise
+    raise ValueError(f"unknown symbol among {', '.join(symbols)}")
 
 
 # --------------------------------------------------------------------------- demo and book

@@ -20,11 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -253,6 +255,26 @@ class Client(TypedApiMixin):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+    @classmethod
+    def from_env(
+        cls, base_url: str = DEFAULT_BASE_URL, *, key_file: str | None = None, **options: Any
+    ) -> Client:
+        """A client with keys from the environment: ``BINANCE_API_KEY`` with
+        ``BINANCE_API_SECRET`` (HMAC), or ``BINANCE_PRIVATE_KEY_FILE`` (``key_file`` wins; RSA or
+        Ed25519 PEM, ``BINANCE_PRIVATE_KEY_PASSWORD`` if encrypted). No keys: public calls only.
+        ``options`` go to `Client`."""
+        key_path = key_file or os.environ.get("BINANCE_PRIVATE_KEY_FILE")
+        private_key = Path(key_path).read_bytes() if key_path else None
+        password = os.environ.get("BINANCE_PRIVATE_KEY_PASSWORD")
+        return cls(
+            os.environ.get("BINANCE_API_KEY"),
+            None if private_key else os.environ.get("BINANCE_API_SECRET"),
+            private_key=private_key,
+            private_key_password=password.encode() if password else None,
+            base_url=base_url,
+            **options,
+        )
 
     async def close(self) -> None:
         """Close the stream connections and the transport. Idempotent."""

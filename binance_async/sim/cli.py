@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 import sys
 import time
 from typing import Any, TextIO
@@ -141,19 +139,13 @@ async def _serve(args: argparse.Namespace, out: TextIO) -> int:
 
 
 async def _until_stopped(server: Any, banner: Any, out: TextIO) -> int:
+    from ..cli._run import stop_signals
+
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    try:
+    with stop_signals(stop):
         async with server:
             banner()
             await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                loop.remove_signal_handler(sig)
     out.write("stopped\n")
     return 0
 

@@ -752,6 +752,12 @@ class StreamManager:
 
     # -- observability ---------------------------------------------------------------------
 
+    def max_lag_ms(self) -> float | None:
+        """The largest last sampled lag (receive time - event time ``E``) over the streams, in
+        ms; None before any was sampled."""
+        lags = [v.lag_ms_last for v in self._stream_stats.values() if v.lag_ms_last is not None]
+        return max(lags) if lags else None
+
     def statistics(self) -> dict[str, Any]:
         """Counters: protocol totals, per connection, per stream, per subscription."""
         p = self._proto.statistics()
