@@ -187,3 +187,24 @@ def test_a_zero_first_level_teaches_no_decimals() -> None:
     assert b.qty_decimals == 8
     b.apply_values([(0.75, 3.0)], [])
     assert b.bids_text() == [("0.75000000", "3.00000000"), ("0.50000000", "2.00000000")]
+
+
+def test_deep_changes_are_logged_then_applied_in_order() -> None:
+    """Changes below the top tier wait in a bounded log; every read past the top, count or
+    refill sees them applied in arrival order (a level set, removed and set again)."""
+    from binance_async.book import book as book_module
+
+    book = OrderBook("x")
+    book.load_snapshot([(f"{t / 100:.8f}", "1.00000000") for t in range(1, 1001)], [], 1)
+    deep = 1.505  # far below the top tier, and new
+    book.apply_values([(deep, 2.0)], [])
+    book.apply_values([(deep, 0.0)], [])
+    book.apply_values([(deep, 3.0)], [])
+    assert 0 < len(book._b.log) <= book_module._LOG_MAX
+    assert dict(book.bids())[deep] == 3.0
+    assert not book._b.log
+    assert book.bid_count == 1001
+    for n in range(4 * book_module._LOG_MAX):
+        book.apply_values([(2.0 + (n % 300) / 1000, float(n % 2))], [])
+        assert len(book._b.log) <= book_module._LOG_MAX
+    assert book.bids(2) == [(10.0, 1.0), (9.99, 1.0)]  # the top tier never waited

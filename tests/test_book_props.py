@@ -29,7 +29,7 @@ def tiny_tiers(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         "_MID_TARGET": 6,
         "_MID_HI": 12,
         "_READ_GROW": 9,
-        "_MAINTAIN_EVERY": 3,
+        "_LOG_MAX": 3,
         "_PACK_RATIO": 0,  # re-pack at every check that sees a change
     }.items():
         monkeypatch.setattr(book_module, name, value)

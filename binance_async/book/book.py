@@ -12,6 +12,12 @@ Each side has three tiers, split at two prices:
 - **rest**: every other level, in a dict ``price -> qty``, in no order: a change deep in the book
   costs one dict operation, whatever the depth.
 
+`OrderBook.apply_values` (the hot path) applies changes to the top tier at once and only logs
+the others (``_Side.log``, the decoder's own tuples, in arrival order). The log is applied to
+the mid and rest tiers in one pass before anything reads or moves them (a refill of the top
+tier, a read past it, a count), or when it holds `_LOG_MAX` levels. An event's cost is then
+its top-tier changes; the bookkeeping of deep levels happens in batches, off most events.
+
 Levels move between tiers in slices, never one by one: when the top runs short (levels deleted
 or traded through) the best mid levels move up; when the mid tier runs short the rest dict is
 sorted (the only full sort, rare) and its best levels move up; a tier that grows past its bound
@@ -62,7 +68,7 @@ _MID_TARGET = 128  # levels moved up from the rest tier at a time; kept by a mid
 _MID_HI = 384  # spill the mid tier's worst levels down when it holds more than this
 _READ_GROW = 256  # reads of up to this many levels grow the top tier to that size
 _PACK_RATIO = 1.5  # re-pack the rest dict when its table is this much bigger than a packed one
-_MAINTAIN_EVERY = 64  # applies between checks of the mid and rest tiers (size, memory)
+_LOG_MAX = 256  # changes below the top tier held back, at most, before they are applied
 
 
 def _decimals(text: str) -> int:
@@ -81,7 +87,7 @@ class _Side:
     - rest (the others): ``rest``, a dict ``price -> qty`` in no order.
     """
 
-    __slots__ = ("bid", "mk", "mq", "mthr", "packed", "rest", "text", "thr", "tk", "tl")
+    __slots__ = ("bid", "log", "mk", "mq", "mthr", "packed", "rest", "text", "thr", "tk", "tl")
 
     def __init__(self, bid: bool) -> None:
         self.bid = bid
@@ -90,6 +96,7 @@ class _Side:
         self.mk: list[float] = [_INF]
         self.mq: list[float] = [0.0]
         self.rest: dict[float, float] = {}
+        self.log: list[FloatLevel] = []  # changes below the top tier not yet applied, in order
         self.packed = (0, 0)  # (getsizeof, len) of rest right after it was last re-packed
         self.text: dict[float, TextLevel] = {}  # price -> wire text, when floats would not do
         self.thr = self.mthr = self.worst()
@@ -103,11 +110,13 @@ class _Side:
         self.tl[:] = [_SENTINEL]
         self.mq[:] = [0.0]
         self.rest = {}
+        self.log.clear()
         self.packed = (0, 0)
         self.text.clear()
         self.thr = self.mthr = self.worst()
 
     def count(self) -> int:
+        self.flush()
         return len(self.tk) + len(self.mk) - 2 + len(self.rest)
 
     def keys(self, prices: list[float]) -> list[float]:
@@ -118,6 +127,7 @@ class _Side:
 
     def put(self, p: float, q: float, lv: FloatLevel) -> None:
         """Set one level (q == 0 removes it): the general, unhurried path."""
+        self.flush()
         bid = self.bid
         key = p if bid else -p
         if p >= self.thr if bid else p <= self.thr:
@@ -144,6 +154,7 @@ class _Side:
 
     def levels(self) -> list[FloatLevel]:
         """Every level, best first."""
+        self.flush()
         out = self.tl[-2::-1]
         out.extend(zip(self.prices(self.mk[-2::-1]), self.mq[-2::-1], strict=True))
         rest = self.rest
@@ -152,10 +163,58 @@ class _Side:
             out.extend(zip(ks, map(rest.__getitem__, ks), strict=True))
         return out
 
+    def flush(self) -> None:
+        """Apply the changes deferred below the top tier (`OrderBook.apply_values` only logs
+        them), in arrival order. Every tier's order is restored before it is read or moved."""
+        log = self.log
+        if not log:
+            return
+        mk, mq, mthr, rest = self.mk, self.mq, self.mthr, self.rest
+        if self.bid:
+            for p, q in log:
+                if p >= mthr:
+                    i = bisect_left(mk, p)
+                    if mk[i] == p:
+                        if q:
+                            mq[i] = q
+                        else:
+                            del mk[i]
+                            del mq[i]
+                    elif q:
+                        mk.insert(i, p)
+                        mq.insert(i, q)
+                elif q:
+                    rest[p] = q
+                else:
+                    rest.pop(p, None)
+        else:
+            for p, q in log:
+                if p <= mthr:
+                    k = -p
+                    i = bisect_left(mk, k)
+                    if mk[i] == k:
+                        if q:
+                            mq[i] = q
+                        else:
+                            del mk[i]
+                            del mq[i]
+                    elif q:
+                        mk.insert(i, k)
+                        mq.insert(i, q)
+                elif q:
+                    rest[p] = q
+                else:
+                    rest.pop(p, None)
+        log.clear()
+        if len(mk) > _MID_HI + 1:
+            self.spill_mid(_MID_TARGET)
+        self.pack()
+
     # ---------------------------------------------------------------- moving levels between tiers
 
     def spill_top(self, keep: int) -> None:
         """Move all but the best ``keep`` top levels down to the mid tier (above its levels)."""
+        self.flush()
         tk, tl = self.tk, self.tl
         cut = len(tk) - 1 - keep
         self.mk[-1:-1] = tk[:cut]
@@ -168,6 +227,7 @@ class _Side:
 
     def spill_mid(self, keep: int) -> None:
         """Move all but the best ``keep`` mid levels down to the rest tier."""
+        self.flush()
         mk, mq = self.mk, self.mq
         cut = len(mk) - 1 - keep
         self.rest.update(zip(self.prices(mk[:cut]), mq[:cut], strict=True))
@@ -177,6 +237,7 @@ class _Side:
 
     def refill_top(self, want: int) -> None:
         """Move the best mid levels up until the top tier holds ``want`` levels (or all)."""
+        self.flush()
         need = want - (len(self.tk) - 1)
         mk, mq = self.mk, self.mq
         if len(mk) - 1 < need and self.rest:
@@ -262,7 +323,6 @@ class OrderBook:
         "_qfmt",
         "_qty_decimals",
         "_target",
-        "_tick",
         "symbol",
         "synced",
         "update_id",
@@ -281,7 +341,6 @@ class OrderBook:
         self._pfmt = ""
         self._qfmt = ""
         self._fast_ok = False
-        self._tick = _MAINTAIN_EVERY
         self._kb, self._ka = -_INF, _INF  # levels at or better than these are known exactly
         self._max: int | None = None
         self._lo = self._target = self._hi = 0
@@ -303,15 +362,15 @@ class OrderBook:
         if value is not None:
             for s in (self._b, self._a):
                 s.collapse()
-            self._trim()
+                self._trim(s)
         else:
             self._rebalance(self._b)
             self._rebalance(self._a)
 
     def _tune(self, lo: int) -> None:
         """Top tier bounds, compared with ``len(keys)`` (one more than the level count)."""
-        if self._max is not None:
-            self._lo, self._target, self._hi = 0, 0, 1 << 62  # one tier: never refill or spill
+        if self._max is not None:  # one tier, never refilled; past max_levels it is trimmed
+            self._lo, self._target, self._hi = 0, 0, self._max + 1
         else:
             grow = lo / _TOP_LO
             target, hi = round(_TOP_TARGET * grow), round(_TOP_HI * grow)
@@ -389,7 +448,9 @@ class OrderBook:
                 else:
                     self._ka = max(level)
         self.update_id = update_id
-        self._trim()
+        if self._max is not None:
+            self._trim(self._b)
+            self._trim(self._a)
 
     def apply(self, bids: list[TextLevel], asks: list[TextLevel]) -> None:
         """Set each text level to its absolute quantity (0 in any spelling removes it).
@@ -410,8 +471,6 @@ class OrderBook:
                 else:
                     s.text.pop(p, None)
             self._rebalance(s)
-        if self._max is not None:
-            self._trim()
 
     def apply_values(self, bids: Iterable[FloatLevel], asks: Iterable[FloatLevel]) -> None:
         """The hot path: set float levels (already validated: price > 0, qty >= 0, finite).
@@ -426,40 +485,24 @@ class OrderBook:
             tk = self._btk
             tl = self._btl
             thr = s.thr
-            mk = s.mk
-            mq = s.mq
-            mthr = s.mthr
-            rest = s.rest
+            log = s.log
             for lv in bids:
-                p, q = lv
+                p = lv[0]
                 if p >= thr:
                     i = bisect_left(tk, p)
                     if tk[i] == p:
-                        if q:
+                        if lv[1]:
                             tl[i] = lv
                         else:
                             del tk[i]
                             del tl[i]
-                    elif q:
+                    elif lv[1]:
                         tk.insert(i, p)
                         tl.insert(i, lv)
-                elif p >= mthr:
-                    i = bisect_left(mk, p)
-                    if mk[i] == p:
-                        if q:
-                            mq[i] = q
-                        else:
-                            del mk[i]
-                            del mq[i]
-                    elif q:
-                        mk.insert(i, p)
-                        mq.insert(i, q)
-                elif q:
-                    rest[p] = q
                 else:
-                    rest.pop(p, None)
+                    log.append(lv)
             n = len(tk)
-            if n < self._lo or n > self._hi:
+            if n < self._lo or n > self._hi or len(log) > _LOG_MAX:
                 self._rebalance(s)
         if asks:
             s = self._a
@@ -468,48 +511,26 @@ class OrderBook:
             tk = self._atk
             tl = self._atl
             thr = s.thr
-            mk = s.mk
-            mq = s.mq
-            mthr = s.mthr
-            rest = s.rest
+            log = s.log
             for lv in asks:
-                p, q = lv
+                p = lv[0]
                 if p <= thr:
                     k = -p
                     i = bisect_left(tk, k)
                     if tk[i] == k:
-                        if q:
+                        if lv[1]:
                             tl[i] = lv
                         else:
                             del tk[i]
                             del tl[i]
-                    elif q:
+                    elif lv[1]:
                         tk.insert(i, k)
                         tl.insert(i, lv)
-                elif p <= mthr:
-                    k = -p
-                    i = bisect_left(mk, k)
-                    if mk[i] == k:
-                        if q:
-                            mq[i] = q
-                        else:
-                            del mk[i]
-                            del mq[i]
-                    elif q:
-                        mk.insert(i, k)
-                        mq.insert(i, q)
-                elif q:
-                    rest[p] = q
                 else:
-                    rest.pop(p, None)
+                    log.append(lv)
             n = len(tk)
-            if n < self._lo or n > self._hi:
+            if n < self._lo or n > self._hi or len(log) > _LOG_MAX:
                 self._rebalance(s)
-        if self._max is not None:
-            self._trim()
-        self._tick -= 1
-        if not self._tick:
-            self._maintain()
 
     # ------------------------------------------------------------------ reading
 
@@ -609,6 +630,10 @@ class OrderBook:
 
     def _rebalance(self, s: _Side) -> None:
         """Bring the top tier back within its bounds (after any batch of changes)."""
+        if self._max is not None:
+            self._trim(s)
+            return
+        s.flush()
         n = len(s.tk)
         if n > self._hi:
             s.spill_top(self._target)
@@ -629,13 +654,6 @@ class OrderBook:
                 return s.tl[-2 : -2 - n : -1]
             return s.levels()[:n]
         return s.levels()
-
-    def _maintain(self) -> None:
-        self._tick = _MAINTAIN_EVERY
-        for s in (self._b, self._a):
-            if len(s.mk) > _MID_HI + 1:
-                s.spill_mid(_MID_TARGET)
-            s.pack()
 
     def _learn(self, bids: list[TextLevel], asks: list[TextLevel]) -> None:
         """Learn the decimal counts from the first price / non-zero quantity text."""
@@ -677,23 +695,20 @@ class OrderBook:
             out.append(t if t is not None else (format(p, pf), format(q, qf)))
         return out
 
-    def _trim(self) -> None:
-        limit = self._max
-        if limit is None:
-            return
-        for s in (self._b, self._a):
-            excess = len(s.tk) - 1 - limit
-            if excess > 0:
-                if s.text:
-                    for p, _ in s.tl[:excess]:
-                        s.text.pop(p, None)
-                del s.tk[:excess]
-                del s.tl[:excess]
-                worst = s.tl[0][0]  # levels past it are forgotten from now on
-                if s.bid:
-                    self._kb = max(self._kb, worst)
-                else:
-                    self._ka = min(self._ka, worst)
+    def _trim(self, s: _Side) -> None:
+        """Forget the levels of one side past ``max_levels`` (bounded books only)."""
+        excess = len(s.tk) - 1 - (self._max or 0)
+        if excess > 0:
+            if s.text:
+                for p, _ in s.tl[:excess]:
+                    s.text.pop(p, None)
+            del s.tk[:excess]
+            del s.tl[:excess]
+            worst = s.tl[0][0]  # levels past it are forgotten from now on
+            if s.bid:
+                self._kb = max(self._kb, worst)
+            else:
+                self._ka = min(self._ka, worst)
 
 
 def _forget_text(ovr: dict[float, TextLevel], levels: Iterable[FloatLevel]) -> None:

@@ -241,16 +241,23 @@ class DepthSync:
         self._events += 1
         cls = type(event)
         ev: AnyEvent
-        if cls is DepthEventFloat or cls is DepthEvent:
+        if cls is bytes and self.book._fast_ok:  # the hot path: one pass into float levels
+            try:  # b'{"s' (115): a combined-stream frame, else the bare event
+                ev = (
+                    _decode_frame(event).data  # type: ignore[arg-type]
+                    if event[2] == 115  # type: ignore[index]
+                    else _decode_float(event)  # type: ignore[arg-type]
+                )
+            except (msgspec.DecodeError, IndexError):
+                try:  # the exact text path decides (or reports it malformed)
+                    ev = self._decode(event)  # type: ignore[arg-type]
+                except (msgspec.DecodeError, ValueError, TypeError) as exc:
+                    return self._on_malformed(exc)
+        elif cls is DepthEventFloat or cls is DepthEvent:
             ev = event  # type: ignore[assignment]
         else:
             try:
-                if not self.book._fast_ok:
-                    fast = None
-                elif cls is bytes and event[:9] == b'{"stream"':  # type: ignore[index]
-                    fast = _decode_frame(event).data  # type: ignore[arg-type]  # one pass
-                else:
-                    fast = _decode_float(event)  # type: ignore[arg-type]
+                fast = _decode_float(event) if self.book._fast_ok else None  # type: ignore[arg-type]
             except (msgspec.DecodeError, TypeError):
                 fast = None  # the exact text path below decides (or reports it malformed)
             if fast is not None:
@@ -279,10 +286,11 @@ class DepthSync:
         ):
             return self._synced(ev)  # stale, gap, or the exact text path
         book.apply_values(ev.bids, ev.asks)
-        bk = book._btk
-        ak = book._atk
-        if len(bk) > 1 and len(ak) > 1 and bk[-2] >= -ak[-2]:
-            return self._on_crossed(ev)
+        try:
+            if book._btk[-2] >= -book._atk[-2]:
+                return self._on_crossed(ev)
+        except IndexError:
+            pass  # a side is empty
         book.update_id = u
         self._applied += 1
         if self.on_applied is not None:
