@@ -4,11 +4,11 @@ Layout (why it is fast and small)
 ---------------------------------
 Each side has three tiers, split at two prices:
 
-- **top**: the best levels (16 to 64 by default), in numeric order, best last, as two parallel
-  lists: float keys (the price; the negated price on the ask side) for `bisect`, and the
+- **top**: the best levels (16 to 64 by default) as two parallel lists in ascending price
+  order (the best bid last, the best ask first): the prices, for `bisect`, and the
   ``(price, qty)`` tuples themselves, the very tuples the decoder produced. A change there is a
   `bisect` in a short list; reading the top ``n`` levels is one list slice, no tuple built.
-- **mid**: the next levels (about 128), also in order: keys and float quantities.
+- **mid**: the next levels (about 128), also in order: prices and float quantities.
 - **rest**: every other level, in a dict ``price -> qty``, in no order: a change deep in the book
   costs one dict operation, whatever the depth.
 
@@ -49,7 +49,6 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from decimal import Decimal
-from operator import neg
 from sys import getsizeof
 
 from ..models.depth import FLOAT_EXACT_LIMIT, FloatLevel, TextLevel, levels_to_float
@@ -79,12 +78,14 @@ def _decimals(text: str) -> int:
 class _Side:
     """One side of the book, in three tiers split at two prices, ``thr`` and ``mthr``.
 
-    Keys are prices on the bid side and negated prices on the ask side, so that every ordered
-    list is ascending with the best level last; each ends with a ``+inf`` sentinel key.
+    Every ordered list holds prices ascending and ends with a ``+inf`` sentinel (so `bisect`
+    never runs off its end): the best level is last on the bid side (``[-2]``) and first on
+    the ask side (``[0]``).
 
-    - top (bids ``p >= thr``; asks ``p <= thr``): ``tk`` keys, ``tl`` ``(price, qty)`` tuples.
-    - mid (bids ``mthr <= p < thr``; asks ``thr < p <= mthr``): ``mk`` keys, ``mq`` quantities.
+    - top (bids ``p >= thr``; asks ``p <= thr``): ``tk`` prices, ``tl`` ``(price, qty)`` tuples.
+    - mid (bids ``mthr <= p < thr``; asks ``thr < p <= mthr``): ``mk`` prices, ``mq`` quantities.
     - rest (the others): ``rest``, a dict ``price -> qty`` in no order.
+    - ``log``: changes below the top tier not applied yet, in arrival order.
     """
 
     __slots__ = ("bid", "log", "mk", "mq", "mthr", "packed", "rest", "text", "thr", "tk", "tl")
@@ -96,7 +97,7 @@ class _Side:
         self.mk: list[float] = [_INF]
         self.mq: list[float] = [0.0]
         self.rest: dict[float, float] = {}
-        self.log: list[FloatLevel] = []  # changes below the top tier not yet applied, in order
+        self.log: list[FloatLevel] = []
         self.packed = (0, 0)  # (getsizeof, len) of rest right after it was last re-packed
         self.text: dict[float, TextLevel] = {}  # price -> wire text, when floats would not do
         self.thr = self.mthr = self.worst()
@@ -119,17 +120,14 @@ class _Side:
         self.flush()
         return len(self.tk) + len(self.mk) - 2 + len(self.rest)
 
-    def keys(self, prices: list[float]) -> list[float]:
-        return prices if self.bid else list(map(neg, prices))
-
-    def prices(self, keys: list[float]) -> list[float]:
-        return keys if self.bid else list(map(neg, keys))
+    def top(self, n: int) -> list[FloatLevel]:
+        """The best ``n`` top-tier levels, best first (``n`` below ``len(tl)``)."""
+        return self.tl[-2 : -2 - n : -1] if self.bid else self.tl[:n]
 
     def put(self, p: float, q: float, lv: FloatLevel) -> None:
         """Set one level (q == 0 removes it): the general, unhurried path."""
         self.flush()
         bid = self.bid
-        key = p if bid else -p
         if p >= self.thr if bid else p <= self.thr:
             keys, vals = self.tk, self.tl
             val: object = lv
@@ -141,22 +139,26 @@ class _Side:
             else:
                 self.rest.pop(p, None)
             return
-        i = bisect_left(keys, key)
-        if keys[i] == key:
+        i = bisect_left(keys, p)
+        if keys[i] == p:
             if q:
                 vals[i] = val  # type: ignore[call-overload]
             else:
                 del keys[i]
                 del vals[i]
         elif q:
-            keys.insert(i, key)
+            keys.insert(i, p)
             vals.insert(i, val)  # type: ignore[arg-type]
 
     def levels(self) -> list[FloatLevel]:
         """Every level, best first."""
         self.flush()
-        out = self.tl[-2::-1]
-        out.extend(zip(self.prices(self.mk[-2::-1]), self.mq[-2::-1], strict=True))
+        if self.bid:
+            out = self.tl[-2::-1]
+            out.extend(zip(self.mk[-2::-1], self.mq[-2::-1], strict=True))
+        else:
+            out = self.tl[:-1]
+            out.extend(zip(self.mk[:-1], self.mq[:-1], strict=True))
         rest = self.rest
         if rest:
             ks = sorted(rest, reverse=self.bid)
@@ -164,47 +166,32 @@ class _Side:
         return out
 
     def flush(self) -> None:
-        """Apply the changes deferred below the top tier (`OrderBook.apply_values` only logs
-        them), in arrival order. Every tier's order is restored before it is read or moved."""
+        """Apply the logged changes to the mid and rest tiers, in arrival order (levels at or
+        better than ``thr`` went to the top tier at once). ``thr`` has not moved since they were
+        logged: whatever moves it flushes first."""
         log = self.log
         if not log:
             return
-        mk, mq, mthr, rest = self.mk, self.mq, self.mthr, self.rest
-        if self.bid:
-            for p, q in log:
-                if p >= mthr:
-                    i = bisect_left(mk, p)
-                    if mk[i] == p:
-                        if q:
-                            mq[i] = q
-                        else:
-                            del mk[i]
-                            del mq[i]
-                    elif q:
-                        mk.insert(i, p)
-                        mq.insert(i, q)
+        mk, mq, thr, mthr, rest = self.mk, self.mq, self.thr, self.mthr, self.rest
+        bid = self.bid
+        for p, q in log:
+            if p >= mthr if bid else p <= mthr:
+                if p >= thr if bid else p <= thr:
+                    continue  # applied to the top tier already
+                i = bisect_left(mk, p)
+                if mk[i] == p:
+                    if q:
+                        mq[i] = q
+                    else:
+                        del mk[i]
+                        del mq[i]
                 elif q:
-                    rest[p] = q
-                else:
-                    rest.pop(p, None)
-        else:
-            for p, q in log:
-                if p <= mthr:
-                    k = -p
-                    i = bisect_left(mk, k)
-                    if mk[i] == k:
-                        if q:
-                            mq[i] = q
-                        else:
-                            del mk[i]
-                            del mq[i]
-                    elif q:
-                        mk.insert(i, k)
-                        mq.insert(i, q)
-                elif q:
-                    rest[p] = q
-                else:
-                    rest.pop(p, None)
+                    mk.insert(i, p)
+                    mq.insert(i, q)
+            elif q:
+                rest[p] = q
+            else:
+                rest.pop(p, None)
         log.clear()
         if len(mk) > _MID_HI + 1:
             self.spill_mid(_MID_TARGET)
@@ -213,27 +200,33 @@ class _Side:
     # ---------------------------------------------------------------- moving levels between tiers
 
     def spill_top(self, keep: int) -> None:
-        """Move all but the best ``keep`` top levels down to the mid tier (above its levels)."""
+        """Move all but the best ``keep`` (>= 1) top levels down to the mid tier."""
         self.flush()
         tk, tl = self.tk, self.tl
-        cut = len(tk) - 1 - keep
-        self.mk[-1:-1] = tk[:cut]
-        self.mq[-1:-1] = [q for _, q in tl[:cut]]
-        del tk[:cut]
-        del tl[:cut]
-        self.thr = tl[0][0]
+        worse = slice(0, len(tk) - 1 - keep) if self.bid else slice(keep, -1)
+        moved, qtys = tk[worse], [q for _, q in tl[worse]]
+        del tk[worse]
+        del tl[worse]
+        if self.bid:
+            self.mk[-1:-1] = moved
+            self.mq[-1:-1] = qtys
+            self.thr = tk[0]
+        else:
+            self.mk[0:0] = moved
+            self.mq[0:0] = qtys
+            self.thr = tk[-2]
         if len(self.mk) > _MID_HI + 1:
             self.spill_mid(_MID_TARGET)
 
     def spill_mid(self, keep: int) -> None:
-        """Move all but the best ``keep`` mid levels down to the rest tier."""
+        """Move all but the best ``keep`` (>= 1) mid levels down to the rest tier."""
         self.flush()
         mk, mq = self.mk, self.mq
-        cut = len(mk) - 1 - keep
-        self.rest.update(zip(self.prices(mk[:cut]), mq[:cut], strict=True))
-        del mk[:cut]
-        del mq[:cut]
-        self.mthr = mk[0] if self.bid else -mk[0]
+        worse = slice(0, len(mk) - 1 - keep) if self.bid else slice(keep, -1)
+        self.rest.update(zip(mk[worse], mq[worse], strict=True))
+        del mk[worse]
+        del mq[worse]
+        self.mthr = mk[0] if self.bid else mk[-2]
 
     def refill_top(self, want: int) -> None:
         """Move the best mid levels up until the top tier holds ``want`` levels (or all)."""
@@ -244,14 +237,20 @@ class _Side:
             self.refill_mid(need - (len(mk) - 1))
         if need <= 0 or len(mk) == 1:
             return
-        keys = mk[-1 - need : -1]
-        qtys = mq[-1 - need : -1]
-        del mk[-1 - len(keys) : -1]
-        del mq[-1 - len(keys) : -1]
-        self.tk[0:0] = keys
-        self.tl[0:0] = zip(self.prices(keys), qtys, strict=True)
+        tk, tl = self.tk, self.tl
+        n = min(need, len(mk) - 1)
+        if self.bid:
+            best = slice(-1 - n, -1)
+            tk[0:0] = mk[best]
+            tl[0:0] = zip(mk[best], mq[best], strict=True)
+        else:
+            best = slice(0, n)
+            tk[-1:-1] = mk[best]
+            tl[-1:-1] = zip(mk[best], mq[best], strict=True)
+        del mk[best]
+        del mq[best]
         if len(mk) > 1 or self.rest:
-            self.thr = self.tl[0][0]
+            self.thr = tk[0] if self.bid else tk[-2]
         else:
             self.thr = self.mthr = self.worst()
 
@@ -259,22 +258,32 @@ class _Side:
         """Move the best rest levels up below the mid levels (at least ``need`` of them): the
         only sort of the rest dict (about 60 us for 1,000 levels, once per ~128 levels moved)."""
         rest = self.rest
-        ks = sorted(rest, reverse=not self.bid)[-max(need, _MID_TARGET) :]
-        self.mq[0:0] = map(rest.pop, ks)
-        self.mk[0:0] = self.keys(ks)
-        self.mthr = ks[0] if rest else self.worst()
+        many = max(need, _MID_TARGET)
+        ks = sorted(rest)
+        ks = ks[-many:] if self.bid else ks[:many]
+        qtys = list(map(rest.pop, ks))
+        if self.bid:
+            self.mk[0:0] = ks
+            self.mq[0:0] = qtys
+            self.mthr = ks[0] if rest else self.worst()
+        else:
+            self.mk[-1:-1] = ks
+            self.mq[-1:-1] = qtys
+            self.mthr = ks[-1] if rest else self.worst()
 
     def collapse(self) -> None:
         """Move every level into the top tier (bounded books keep no other tier)."""
+        self.flush()
         if len(self.mk) > 1 or self.rest:
             everything = self.levels()
-            everything.reverse()
+            if self.bid:
+                everything.reverse()
             self.mk[:] = [_INF]
             self.mq[:] = [0.0]
             self.rest = {}
             self.packed = (0, 0)
             self.tl[:-1] = everything
-            self.tk[:-1] = self.keys([p for p, _ in everything])
+            self.tk[:-1] = [p for p, _ in everything]
         self.thr = self.mthr = self.worst()
 
     def pack(self) -> None:
@@ -515,16 +524,15 @@ class OrderBook:
             for lv in asks:
                 p = lv[0]
                 if p <= thr:
-                    k = -p
-                    i = bisect_left(tk, k)
-                    if tk[i] == k:
+                    i = bisect_left(tk, p)
+                    if tk[i] == p:
                         if lv[1]:
                             tl[i] = lv
                         else:
                             del tk[i]
                             del tl[i]
                     elif lv[1]:
-                        tk.insert(i, k)
+                        tk.insert(i, p)
                         tl.insert(i, lv)
                 else:
                     log.append(lv)
@@ -542,7 +550,7 @@ class OrderBook:
     def best_ask(self) -> FloatLevel | None:
         """``(price, qty)`` of the lowest ask, or None."""
         tl = self._atl
-        return tl[-2] if len(tl) > 1 else None
+        return tl[0] if len(tl) > 1 else None
 
     def bids(self, n: int | None = None) -> list[FloatLevel]:
         """The top ``n`` bids (all if None), best first, as float ``(price, qty)``."""
@@ -555,7 +563,7 @@ class OrderBook:
         """The top ``n`` asks (all if None), best first, as float ``(price, qty)``."""
         tl = self._atl
         if n is not None and 0 <= n < len(tl):
-            return tl[-2 : -2 - n : -1]
+            return tl[:n]
         return self._levels(self._a, n)
 
     def bids_text(self, n: int | None = None) -> list[TextLevel]:
@@ -601,7 +609,7 @@ class OrderBook:
     def crossed(self) -> bool:
         """True if the best bid is at or above the best ask (never true of a valid book)."""
         bk, ak = self._btk, self._atk
-        return len(bk) > 1 and len(ak) > 1 and bk[-2] >= -ak[-2]
+        return len(bk) > 1 and len(ak) > 1 and bk[-2] >= ak[0]
 
     def __repr__(self) -> str:
         return (
@@ -614,17 +622,22 @@ class OrderBook:
 
     def _build(self, s: _Side, level: dict[float, float]) -> None:
         """Lay out one side from ``price -> qty`` (the side is empty)."""
-        ks = sorted(level, reverse=not s.bid)  # best last
+        ks = sorted(level)
         cut = len(ks) if self._max is not None else self._target
-        top, mid, rest = ks[-cut:], ks[-cut - _MID_TARGET : -cut], ks[: -cut - _MID_TARGET]
-        s.tk[:-1] = s.keys(top)
+        if s.bid:  # best last
+            top, mid, rest = ks[-cut:], ks[-cut - _MID_TARGET : -cut], ks[: -cut - _MID_TARGET]
+        else:  # best first
+            top, mid, rest = ks[:cut], ks[cut : cut + _MID_TARGET], ks[cut + _MID_TARGET :]
+        if not cut:
+            top, mid, rest = [], [], ks
+        s.tk[:-1] = top
         s.tl[:-1] = [(p, level[p]) for p in top]
         if mid:
-            s.thr = top[0]
-            s.mk[:-1] = s.keys(mid)
+            s.thr = top[0] if s.bid else top[-1]
+            s.mk[:-1] = mid
             s.mq[:-1] = [level[p] for p in mid]
         if rest:
-            s.mthr = mid[0]
+            s.mthr = mid[0] if s.bid else mid[-1]
             s.rest = {p: level[p] for p in rest}
             s.pack()
 
@@ -645,13 +658,14 @@ class OrderBook:
         if n is not None:
             if n < 0:
                 raise ValueError(f"n must be >= 0 or None, got {n!r}")
+            s.flush()
             if len(s.mk) == 1 and not s.rest:
-                return s.tl[-2::-1]
+                return s.top(len(s.tl) - 1)
             if n <= _READ_GROW and self._max is None:
                 if n >= self._lo:
                     self._tune(n)  # this reader wants n levels: keep that many on top
                 s.refill_top(max(n, self._target))
-                return s.tl[-2 : -2 - n : -1]
+                return s.top(min(n, len(s.tl) - 1))
             return s.levels()[:n]
         return s.levels()
 
@@ -699,12 +713,13 @@ class OrderBook:
         """Forget the levels of one side past ``max_levels`` (bounded books only)."""
         excess = len(s.tk) - 1 - (self._max or 0)
         if excess > 0:
+            worse = slice(0, excess) if s.bid else slice(-1 - excess, -1)
             if s.text:
-                for p, _ in s.tl[:excess]:
+                for p, _ in s.tl[worse]:
                     s.text.pop(p, None)
-            del s.tk[:excess]
-            del s.tl[:excess]
-            worst = s.tl[0][0]  # levels past it are forgotten from now on
+            del s.tk[worse]
+            del s.tl[worse]
+            worst = s.tk[0] if s.bid else s.tk[-2]  # levels past it are forgotten from now on
             if s.bid:
                 self._kb = max(self._kb, worst)
             else:

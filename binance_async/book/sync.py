@@ -287,7 +287,7 @@ class DepthSync:
             return self._synced(ev)  # stale, gap, or the exact text path
         book.apply_values(ev.bids, ev.asks)
         try:
-            if book._btk[-2] >= -book._atk[-2]:
+            if book._btk[-2] >= book._atk[0]:  # asks: +inf when empty
                 return self._on_crossed(ev)
         except IndexError:
             pass  # a side is empty
@@ -414,7 +414,7 @@ class DepthSync:
         book.apply_values(ev.bids, ev.asks)  # the hot path, `_apply` inlined
         bk = book._btk
         ak = book._atk
-        if len(bk) > 1 and len(ak) > 1 and bk[-2] >= -ak[-2]:
+        if len(bk) > 1 and bk[-2] >= ak[0]:
             return self._on_crossed(ev)
         book.update_id = u
         self._applied += 1
@@ -433,7 +433,7 @@ class DepthSync:
                 return self._on_malformed(exc)
         bk = book._btk
         ak = book._atk
-        if len(bk) > 1 and len(ak) > 1 and bk[-2] >= -ak[-2]:
+        if len(bk) > 1 and bk[-2] >= ak[0]:
             return self._on_crossed(ev)
         book.update_id = ev.final_update_id
         self._applied += 1
