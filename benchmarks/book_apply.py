@@ -1,10 +1,11 @@
 """Order book apply benchmark: microseconds per diff-depth event, and bytes per price level.
 
-    .venv/bin/python benchmarks/book_apply.py [--events 20000] [--runs 3] [--no-real]
+    .venv/bin/python benchmarks/book_apply.py [--events 20000] [--runs 5] [--no-real]
         [--no-peers] [--no-memory] [--breakdown]
 
 Per event: median, mean and 99th percentile over all events (each the best of ``--runs``
-runs), and the median as a multiple of the floor:
+runs; the runs of all loops interleaved, so a noisy stretch of a shared machine falls on each
+alike), and the median as a multiple of the floor:
 
 - floor:        msgspec decode alone: the combined-stream frame decoded in one pass into the
                 typed float event (``DEPTH_FRAME_FLOAT_DECODER``; envelope then event, the
@@ -220,21 +221,36 @@ class Timing:
 
 def timing(make_step: Callable[[], Step], items: Sequence[Any], runs: int) -> Timing:
     """``step(item)`` timed on every item, ``runs`` times (a fresh step each run)."""
-    result = Timing()
+    return timings({"": make_step}, items, runs)[""]
+
+
+def timings(
+    makers: dict[str, Callable[[], Step]], items: Sequence[Any], runs: int
+) -> dict[str, Timing]:
+    """`timing` of several loops with their runs interleaved (floor, ours, floor, ours, ...),
+    so that a noisy stretch of a shared machine falls on every loop alike. A loop that raises
+    is left out of the result (a peer whose API changed)."""
+    results = {label: Timing() for label in makers}
     clock = time.perf_counter_ns
-    warm = make_step()  # a first, untimed pass: the first timed pass would run cold
-    for item in items[:2000]:
-        warm(item)
+    for label, make in makers.items():  # an untimed pass: the first timed one would run cold
+        try:
+            warm = make()
+            for item in items[:2000]:
+                warm(item)
+        except Exception as exc:
+            print(f"  {label:34s} failed: {exc!r}", file=sys.stderr)
+            del results[label]
     for _ in range(runs):
-        step = make_step()
-        times = [0] * len(items)
-        gc.collect()
-        for i, item in enumerate(items):
-            t0 = clock()
-            step(item)
-            times[i] = clock() - t0
-        result.add(times)
-    return result
+        for label in list(results):
+            step = makers[label]()
+            times = [0] * len(items)
+            gc.collect()
+            for i, item in enumerate(items):
+                t0 = clock()
+                step(item)
+                times[i] = clock() - t0
+            results[label].add(times)
+    return results
 
 
 def floor_step() -> Step:
@@ -488,24 +504,20 @@ def run_stream(name: str, snapshot: bytes, frames: list[bytes], runs: int, peers
         f"\n{name}: {len(frames)} events, {statistics.mean(nlev):.1f} changed levels/event "
         f"(median {statistics.median(nlev):.0f}), snapshot {len(snap.bids)}+{len(snap.asks)} levels"
     )
-    floor = timing(floor_step, frames, runs)
-    print(f"  {'loop (us/event)':34s} {'median':>8s} {'mean':>8s} {'p99':>8s} {'x floor':>8s}")
-    show("floor: msgspec decode alone", floor, floor)
-    show("  (two-pass: envelope, then event)", timing(floor_two_pass, frames, runs), floor)
-    rows: list[tuple[str, Callable[[], Step]]] = [
-        ("binance_async (a) decode+apply", ours(snapshot, False)),
-        ("binance_async (b) +read top 10", ours(snapshot, True)),
-    ]
+    makers: dict[str, Callable[[], Step]] = {
+        "floor: msgspec decode alone": floor_step,
+        "  (two-pass: envelope, then event)": floor_two_pass,
+        "binance_async (a) decode+apply": ours(snapshot, False),
+        "binance_async (b) +read top 10": ours(snapshot, True),
+    }
     if peers:
         for label, (loop, _version) in competitors(snapshot).items():
-            rows.append((f"{label} (a)", loop(False)))
-            rows.append((f"{label} (b)", loop(True)))
-    for label, make in rows:
-        try:
-            t = timing(make, frames, runs)
-        except Exception as exc:  # a competitor's API changed: report, go on
-            print(f"  {label:34s} failed: {exc!r}")
-            continue
+            makers[f"{label} (a)"] = loop(False)
+            makers[f"{label} (b)"] = loop(True)
+    results = timings(makers, frames, runs)
+    floor = results["floor: msgspec decode alone"]
+    print(f"  {'loop (us/event)':34s} {'median':>8s} {'mean':>8s} {'p99':>8s} {'x floor':>8s}")
+    for label, t in results.items():
         show(label, t, floor)
 
 
@@ -555,13 +567,14 @@ def breakdown(snapshot: bytes, frames: list[bytes], runs: int) -> None:
 
         return step
 
+    by_event = timings({"apply": apply_only, "dict": dict_bound, "read": read_only}, events, runs)
     floor = timing(floor_step, frames, runs)
     parts = [
         ("floor: msgspec decode alone", floor),
         ("sync checks alone (no levels)", timing(sync_only, empty, runs)),
-        ("apply_values alone", timing(apply_only, events, runs)),
-        ("bound: dict set/pop, no order", timing(dict_bound, events, runs)),
-        ("read bids(10) + asks(10)", timing(read_only, events, runs)),
+        ("apply_values alone", by_event["apply"]),
+        ("bound: dict set/pop, no order", by_event["dict"]),
+        ("read bids(10) + asks(10)", by_event["read"]),
     ]
     print("\nbreakdown, generated stream (us/event)")
     print(f"  {'part':34s} {'median':>8s} {'mean':>8s} {'p99':>8s} {'x floor':>8s}")
@@ -576,21 +589,19 @@ def _apply_rows(
 ) -> list[Row]:
     """Floor, ours and every importable peer's (b) loop (peers on ``peer_cap`` events)."""
     us = "us/event"
+    mine = timings({"floor": floor_step, "ours": ours(snapshot, True)}, frames, runs)
     out = [
         Row(bench, "msgspec decode alone (frame, one pass)", "floor",
-            timing(floor_step, frames, runs).median, us, False, note),
-        Row(bench, "binance_async DepthSync + OrderBook", "ours",
-            timing(ours(snapshot, True), frames, runs).median, us, False,
+            mine["floor"].median, us, False, note),
+        Row(bench, "binance_async DepthSync + OrderBook", "ours", mine["ours"].median, us, False,
             "decode + sync checks + apply + bids(10)/asks(10), median; target <= 5"),
     ]  # fmt: skip
-    for label, (loop, version) in competitors(snapshot).items():
-        part = frames[:peer_cap]
-        try:
-            t = timing(loop(True), part, runs)
-        except Exception as exc:  # a peer's API changed: leave it out, say why
-            print(f"{label} failed: {exc!r}", file=sys.stderr)
-            continue
-        extra = f", first {len(part)} events" if len(part) < len(frames) else ""
+    found = competitors(snapshot)
+    part = frames[:peer_cap]
+    theirs = timings({label: loop(True) for label, (loop, _) in found.items()}, part, runs)
+    extra = f", first {len(part)} events" if len(part) < len(frames) else ""
+    for label, t in theirs.items():  # a peer whose API changed is left out (said on stderr)
+        version = found[label][1]
         out.append(Row(bench, label, "peer", t.median, us, False, f"{version}, same loop{extra}"))
     return out
 
@@ -600,7 +611,7 @@ def rows(quick: bool = False) -> list[Row]:
     every importable peer), on the real capture (not ``quick``), and bytes per level.
     ``quick``: 5,000 events, 2 runs, peers on 2,000 events (well under a minute); the full run
     times peers on 5,000 events (the slow ones sort on every read: ~1 ms/event)."""
-    n_events, runs, peer_cap = (5_000, 2, 2_000) if quick else (20_000, 3, 5_000)
+    n_events, runs, peer_cap = (5_000, 2, 2_000) if quick else (20_000, 5, 5_000)
     snapshot, frames = generate(n_events)
     out = _apply_rows(
         "book apply (b) us/event", snapshot, frames, runs,
@@ -628,7 +639,7 @@ def rows(quick: bool = False) -> list[Row]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-real", action="store_true")
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-peers", action="store_true")
