@@ -340,3 +340,28 @@ def test_futures_duplicate_is_stale() -> None:
     s.feed_event(ev(100, 102, pu=99))
     assert s.feed_event(ev(100, 102, pu=99)) == Ignored("stale")
     assert s.synced
+
+
+@pytest.mark.parametrize(
+    ("rule", "raw"),
+    [
+        ("spot", ev(103, 99)),  # stale as well: still malformed, not ignored
+        ("spot", ev(200, 150)),  # past the book: malformed, not a gap
+        ("futures", ev(130, 120, pu=110)),  # follows the pu chain, yet U > u
+    ],
+)
+def test_first_id_past_final_id_is_malformed_while_synced(rule: str, raw: bytes) -> None:
+    s = DepthSync("BTCUSDT", rule=rule)  # type: ignore[arg-type]
+    s.feed_snapshot(snap(100))
+    s.feed_event(ev(95, 110, pu=94) if rule == "futures" else ev(101, 110))
+    assert s.synced and s.book.update_id == 110
+    action = s.feed_event(raw)
+    assert isinstance(action, ResyncNeeded) and "U=" in action.reason, action
+    assert s.statistics().malformed == 1 and s.statistics().gaps == 0
+
+
+def test_first_id_past_final_id_is_malformed_before_a_snapshot() -> None:
+    s = DepthSync("BTCUSDT")
+    action = s.feed_event(ev(20, 10))
+    assert isinstance(action, ResyncNeeded) and action.reason == "malformed event: U=20 > u=10"
+    assert s.buffered == 0

@@ -486,6 +486,8 @@ class OrderBook:
 
         Exact text comes back as long as `fast_path_exact` holds (DepthSync checks it). The
         level tuples are kept as they are (the top tier hands them out again): pass tuples.
+        Levels below the top tier are logged and applied in one batch before anything reads
+        past the top (see the module doc): every read sees every change.
         """
         if bids:
             s = self._b

@@ -269,21 +269,24 @@ class DepthSync:
                     return self._on_malformed(exc)
         first = ev.first_update_id
         u = ev.final_update_id
-        if first > u:
-            return self._on_malformed(ValueError(f"U={first} > u={u}"))
         if ev.symbol != self.symbol:
             self._foreign += 1
             return IGNORED_FOREIGN
         if self._state is not _SYNCED:
+            if first > u:
+                return self._on_malformed(ValueError(f"U={first} > u={u}"))
             return self._unsynced_event(ev)
-        # `_synced` inlined for the hot path: a float event that follows the last one.
+        # `_synced` inlined for the hot path: a float event that follows the last one. On the
+        # spot rule U > u can only pass as a gap (U > u > last u), so it is checked off it.
         book = self.book
         uid = book.update_id
         if (
             u <= uid
             or type(ev) is not DepthEventFloat
-            or (ev.prev_final_update_id != uid if self._futures else first > uid + 1)
+            or (ev.prev_final_update_id != uid or first > u if self._futures else first > uid + 1)
         ):
+            if first > u:
+                return self._on_malformed(ValueError(f"U={first} > u={u}"))
             return self._synced(ev)  # stale, gap, or the exact text path
         book.apply_values(ev.bids, ev.asks)
         try:
