@@ -50,6 +50,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from decimal import Decimal
 from sys import getsizeof
+from typing import Any
 
 from ..models.depth import FLOAT_EXACT_LIMIT, FloatLevel, TextLevel, levels_to_float
 
@@ -139,16 +140,7 @@ class _Side:
             else:
                 self.rest.pop(p, None)
             return
-        i = bisect_left(keys, p)
-        if keys[i] == p:
-            if q:
-                vals[i] = val  # type: ignore[call-overload]
-            else:
-                del keys[i]
-                del vals[i]
-        elif q:
-            keys.insert(i, p)
-            vals.insert(i, val)  # type: ignore[arg-type]
+        _store(keys, vals, p, val, q)
 
     def levels(self) -> list[FloatLevel]:
         """Every level, best first."""
@@ -178,16 +170,7 @@ class _Side:
             if p >= mthr if bid else p <= mthr:
                 if p >= thr if bid else p <= thr:
                     continue  # applied to the top tier already
-                i = bisect_left(mk, p)
-                if mk[i] == p:
-                    if q:
-                        mq[i] = q
-                    else:
-                        del mk[i]
-                        del mq[i]
-                elif q:
-                    mk.insert(i, p)
-                    mq.insert(i, q)
+                _store(mk, mq, p, q, q)
             elif q:
                 rest[p] = q
             else:
@@ -726,6 +709,21 @@ class OrderBook:
                 self._kb = max(self._kb, worst)
             else:
                 self._ka = min(self._ka, worst)
+
+
+def _store(keys: list[float], vals: list[Any], p: float, val: object, q: float) -> None:
+    """Set ``val`` at price ``p`` in a sorted price list and its parallel value list, or
+    remove the price if ``q`` is 0 (`OrderBook.apply_values` has this inlined, per side)."""
+    i = bisect_left(keys, p)
+    if keys[i] == p:
+        if q:
+            vals[i] = val
+        else:
+            del keys[i]
+            del vals[i]
+    elif q:
+        keys.insert(i, p)
+        vals.insert(i, val)
 
 
 def _forget_text(ovr: dict[float, TextLevel], levels: Iterable[FloatLevel]) -> None:

@@ -273,8 +273,6 @@ class DepthSync:
             self._foreign += 1
             return IGNORED_FOREIGN
         if self._state is not _SYNCED:
-            if first > u:
-                return self._on_malformed(ValueError(f"U={first} > u={u}"))
             return self._unsynced_event(ev)
         # `_synced` inlined for the hot path: a float event that follows the last one. On the
         # spot rule U > u can only pass as a gap (U > u > last u), so it is checked off it.
@@ -285,11 +283,9 @@ class DepthSync:
             or type(ev) is not DepthEventFloat
             or (ev.prev_final_update_id != uid or first > u if self._futures else first > uid + 1)
         ):
-            if first > u:
-                return self._on_malformed(ValueError(f"U={first} > u={u}"))
-            return self._synced(ev)  # stale, gap, or the exact text path
+            return self._synced(ev)  # stale, gap, malformed, or the exact text path
         book.apply_values(ev.bids, ev.asks)
-        try:
+        try:  # `book.crossed()` inlined
             if book._btk[-2] >= book._atk[0]:  # asks: +inf when empty
                 return self._on_crossed(ev)
         except IndexError:
@@ -360,6 +356,8 @@ class DepthSync:
         return ev
 
     def _unsynced_event(self, ev: AnyEvent) -> Action:
+        if ev.first_update_id > ev.final_update_id:
+            return self._ids_reversed(ev)
         if self._state is SyncState.WAIT_SNAPSHOT:
             buf = self._buffer
             if len(buf) >= self.max_buffer:
@@ -395,6 +393,8 @@ class DepthSync:
 
     def _synced(self, ev: AnyEvent) -> Action:
         """An event while synced (from `feed_event`, or replayed from the buffer)."""
+        if ev.first_update_id > ev.final_update_id:
+            return self._ids_reversed(ev)
         book = self.book
         u = ev.final_update_id
         uid = book.update_id
@@ -412,18 +412,7 @@ class DepthSync:
         elif ev.first_update_id > uid + 1:
             self._gaps += 1
             return self._restart(f"gap: U={ev.first_update_id} > last u + 1 = {uid + 1}", ev)
-        if type(ev) is not DepthEventFloat:
-            return self._apply(ev)
-        book.apply_values(ev.bids, ev.asks)  # the hot path, `_apply` inlined
-        bk = book._btk
-        ak = book._atk
-        if len(bk) > 1 and bk[-2] >= ak[0]:
-            return self._on_crossed(ev)
-        book.update_id = u
-        self._applied += 1
-        if self.on_applied is not None:
-            self.on_applied(ev)
-        return APPLIED
+        return self._apply(ev)
 
     def _apply(self, ev: AnyEvent) -> Action:
         book = self.book
@@ -434,9 +423,7 @@ class DepthSync:
                 book.apply(ev.bids, ev.asks)  # validates every level first
             except msgspec.ValidationError as exc:
                 return self._on_malformed(exc)
-        bk = book._btk
-        ak = book._atk
-        if len(bk) > 1 and bk[-2] >= ak[0]:
+        if book.crossed():
             return self._on_crossed(ev)
         book.update_id = ev.final_update_id
         self._applied += 1
@@ -469,6 +456,9 @@ class DepthSync:
         self._last_reason = reason
         self._asked = True
         return NeedSnapshot(reason)
+
+    def _ids_reversed(self, ev: AnyEvent) -> ResyncNeeded:
+        return self._on_malformed(ValueError(f"U={ev.first_update_id} > u={ev.final_update_id}"))
 
     def _on_malformed(self, exc: BaseException) -> ResyncNeeded:
         self._malformed += 1
